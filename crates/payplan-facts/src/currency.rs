@@ -1,0 +1,109 @@
+//! ISO 4217 currency codes and their minor units.
+
+use std::fmt;
+
+/// An ISO 4217 currency code, e.g. `USD`. Copy, ordered by code.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Currency([u8; 3]);
+
+/// A code that is not an active ISO 4217 currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrencyError {
+    /// The text that was given.
+    pub code: String,
+}
+
+impl fmt::Display for CurrencyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` is not an ISO 4217 currency code", self.code)
+    }
+}
+
+impl std::error::Error for CurrencyError {}
+
+/// Active ISO 4217 codes with their minor units (digits after the decimal point).
+/// Sorted by code for binary search.
+const ISO_4217: &[(&str, u32)] = &[
+    ("AED", 2), ("AFN", 2), ("ALL", 2), ("AMD", 2), ("ANG", 2), ("AOA", 2), ("ARS", 2),
+    ("AUD", 2), ("AWG", 2), ("AZN", 2), ("BAM", 2), ("BBD", 2), ("BDT", 2), ("BGN", 2),
+    ("BHD", 3), ("BIF", 0), ("BMD", 2), ("BND", 2), ("BOB", 2), ("BRL", 2), ("BSD", 2),
+    ("BTN", 2), ("BWP", 2), ("BYN", 2), ("BZD", 2), ("CAD", 2), ("CDF", 2), ("CHF", 2),
+    ("CLP", 0), ("CNY", 2), ("COP", 2), ("CRC", 2), ("CUP", 2), ("CVE", 2), ("CZK", 2),
+    ("DJF", 0), ("DKK", 2), ("DOP", 2), ("DZD", 2), ("EGP", 2), ("ERN", 2), ("ETB", 2),
+    ("EUR", 2), ("FJD", 2), ("FKP", 2), ("GBP", 2), ("GEL", 2), ("GHS", 2), ("GIP", 2),
+    ("GMD", 2), ("GNF", 0), ("GTQ", 2), ("GYD", 2), ("HKD", 2), ("HNL", 2), ("HTG", 2),
+    ("HUF", 2), ("IDR", 2), ("ILS", 2), ("INR", 2), ("IQD", 3), ("IRR", 2), ("ISK", 0),
+    ("JMD", 2), ("JOD", 3), ("JPY", 0), ("KES", 2), ("KGS", 2), ("KHR", 2), ("KMF", 0),
+    ("KPW", 2), ("KRW", 0), ("KWD", 3), ("KYD", 2), ("KZT", 2), ("LAK", 2), ("LBP", 2),
+    ("LKR", 2), ("LRD", 2), ("LSL", 2), ("LYD", 3), ("MAD", 2), ("MDL", 2), ("MGA", 2),
+    ("MKD", 2), ("MMK", 2), ("MNT", 2), ("MOP", 2), ("MRU", 2), ("MUR", 2), ("MVR", 2),
+    ("MWK", 2), ("MXN", 2), ("MYR", 2), ("MZN", 2), ("NAD", 2), ("NGN", 2), ("NIO", 2),
+    ("NOK", 2), ("NPR", 2), ("NZD", 2), ("OMR", 3), ("PAB", 2), ("PEN", 2), ("PGK", 2),
+    ("PHP", 2), ("PKR", 2), ("PLN", 2), ("PYG", 0), ("QAR", 2), ("RON", 2), ("RSD", 2),
+    ("RUB", 2), ("RWF", 0), ("SAR", 2), ("SBD", 2), ("SCR", 2), ("SDG", 2), ("SEK", 2),
+    ("SGD", 2), ("SHP", 2), ("SLE", 2), ("SOS", 2), ("SRD", 2), ("SSP", 2), ("STN", 2),
+    ("SVC", 2), ("SYP", 2), ("SZL", 2), ("THB", 2), ("TJS", 2), ("TMT", 2), ("TND", 3),
+    ("TOP", 2), ("TRY", 2), ("TTD", 2), ("TWD", 2), ("TZS", 2), ("UAH", 2), ("UGX", 0),
+    ("USD", 2), ("UYU", 2), ("UZS", 2), ("VES", 2), ("VND", 0), ("VUV", 0), ("WST", 2),
+    ("XAF", 0), ("XCD", 2), ("XOF", 0), ("XPF", 0), ("YER", 2), ("ZAR", 2), ("ZMW", 2),
+    ("ZWL", 2),
+];
+
+impl Currency {
+    /// Parses an ISO 4217 code (three upper-case letters that name an active currency).
+    pub fn parse(code: &str) -> Result<Currency, CurrencyError> {
+        let err = || CurrencyError { code: code.to_string() };
+        let bytes: [u8; 3] = code.as_bytes().try_into().map_err(|_| err())?;
+        ISO_4217
+            .binary_search_by(|(c, _)| c.as_bytes().cmp(&bytes[..]))
+            .map(|_| Currency(bytes))
+            .map_err(|_| err())
+    }
+
+    /// The code, e.g. `"USD"`.
+    pub fn code(&self) -> &str {
+        // INVARIANT: only built from an entry of ISO_4217, which is ASCII.
+        std::str::from_utf8(&self.0).unwrap_or("XXX")
+    }
+
+    /// Digits after the decimal point (2 for USD, 0 for JPY, 3 for KWD).
+    pub fn minor_units(&self) -> u32 {
+        ISO_4217
+            .binary_search_by(|(c, _)| c.as_bytes().cmp(&self.0[..]))
+            .ok()
+            .and_then(|i| ISO_4217.get(i))
+            .map_or(2, |(_, digits)| *digits)
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_sorted_so_binary_search_works() {
+        assert!(ISO_4217.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn parses_known_codes_with_minor_units() {
+        assert_eq!(Currency::parse("USD").map(|c| c.minor_units()), Ok(2));
+        assert_eq!(Currency::parse("JPY").map(|c| c.minor_units()), Ok(0));
+        assert_eq!(Currency::parse("KWD").map(|c| c.minor_units()), Ok(3));
+        assert!(Currency::parse("usd").is_err());
+        assert!(Currency::parse("XYZ").is_err());
+        assert!(Currency::parse("US").is_err());
+    }
+}

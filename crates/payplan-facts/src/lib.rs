@@ -1,0 +1,273 @@
+//! The facts a plan is evaluated against (data.md): plain, validated tables.
+//!
+//! This crate owns the data model shared by the loader (`payplan-data`, which builds
+//! it from CSV or JSON) and the engine (`payplan-eval`, which only reads it). It does
+//! no IO and no validation of its own: a `Facts` value is what the loader accepted.
+
+mod currency;
+pub mod period;
+
+pub use currency::{Currency, CurrencyError};
+pub use period::{PeriodKind, PeriodLabel, PeriodLabelError};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+/// Where a row came from, for error messages: `bookings.csv:17` or `data.json: bookings[16]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Origin {
+    /// The file as the user named it (a path, or `data.json`).
+    pub file: String,
+    /// The physical line (CSV, header = 1) or the array index + 1 (JSON); 0 when unknown.
+    pub line: u32,
+    /// True when `line` is a JSON array position rather than a physical line.
+    pub json_index: Option<(String, usize)>,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.json_index {
+            Some((table, index)) => write!(f, "{}: {}[{}]", self.file, table, index),
+            None if self.line > 0 => write!(f, "{}:{}", self.file, self.line),
+            None => write!(f, "{}", self.file),
+        }
+    }
+}
+
+/// The type of a custom column, as a plan declares it (`field booking.product: text`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FieldType {
+    /// Free text.
+    Text,
+    /// A decimal number.
+    Number,
+    /// An amount of money; in the booking's currency for bookings, the plan currency for payees.
+    Money,
+    /// A calendar date `YYYY-MM-DD`.
+    Date,
+    /// `true` or `false`.
+    Bool,
+}
+
+impl FieldType {
+    /// The keyword a plan uses for this type.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            FieldType::Text => "text",
+            FieldType::Number => "number",
+            FieldType::Money => "money",
+            FieldType::Date => "date",
+            FieldType::Bool => "bool",
+        }
+    }
+}
+
+/// A custom cell's value, typed as the plan declared the column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldValue {
+    /// Text.
+    Text(String),
+    /// A number.
+    Number(Decimal),
+    /// Money with its currency (a booking's money cell may be in the booking currency).
+    Money(Decimal, Currency),
+    /// A date.
+    Date(NaiveDate),
+    /// A boolean.
+    Bool(bool),
+}
+
+/// What the loader needs to know of the plan: its currency, term and declared fields.
+///
+/// Custom fields are stored on rows in the order they are listed here, so the engine
+/// reads them by position (`Booking::fields[i]` is `booking_fields[i]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schema {
+    /// The plan currency: money cells without a code are in it; bookings in another
+    /// currency need an fx rate on their date.
+    pub currency: Currency,
+    /// First day of the term (period labels `Q3` are counted from it).
+    pub term_start: NaiveDate,
+    /// Last day of the term, inclusive.
+    pub term_end: NaiveDate,
+    /// Custom booking columns the plan reads, in declaration order.
+    pub booking_fields: Vec<(String, FieldType)>,
+    /// Custom payee columns the plan reads, in declaration order.
+    pub payee_fields: Vec<(String, FieldType)>,
+    /// Whether the plan reads `quota(...)`: then `quotas.csv` is required.
+    pub needs_quotas: bool,
+    /// Whether the plan reads `metric(...)`: then `metrics.csv` is required.
+    pub needs_metrics: bool,
+}
+
+/// A person who can be credited and paid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payee {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// Role, e.g. `AE`.
+    pub role: Option<String>,
+    /// The manager's payee id.
+    pub manager: Option<String>,
+    /// First active day, inclusive; absent means active from the beginning.
+    pub start_date: Option<NaiveDate>,
+    /// Last active day, inclusive; absent means still active.
+    pub end_date: Option<NaiveDate>,
+    /// Target incentive in the plan currency.
+    pub target_incentive: Option<Decimal>,
+    /// Custom fields, in `Schema::payee_fields` order; `None` is an empty cell.
+    pub fields: Vec<Option<FieldValue>>,
+    /// Where the row came from.
+    pub origin: Origin,
+}
+
+/// A sale (or a downsell, with a negative amount).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Booking {
+    /// Unique id.
+    pub id: String,
+    /// Booking date.
+    pub date: NaiveDate,
+    /// Amount in `currency`.
+    pub amount: Decimal,
+    /// The booking's own currency.
+    pub currency: Currency,
+    /// The owning payee's id.
+    pub owner: String,
+    /// Status text, e.g. `won`.
+    pub status: Option<String>,
+    /// Date the booking was cancelled, if it was.
+    pub cancel_date: Option<NaiveDate>,
+    /// Account id, for territory rules (`owner_of`).
+    pub account: Option<String>,
+    /// Custom fields, in `Schema::booking_fields` order; `None` is an empty cell.
+    pub fields: Vec<Option<FieldValue>>,
+    /// Where the row came from.
+    pub origin: Origin,
+}
+
+/// One row of `splits`: a share of a booking's credit for one payee.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Split {
+    /// The booking id.
+    pub booking: String,
+    /// The payee credited.
+    pub payee: String,
+    /// The share, as a fraction (`60%` is 0.6).
+    pub share: Decimal,
+    /// Where the row came from.
+    pub origin: Origin,
+}
+
+/// One row of `quotas` (or, with a number, of `metrics`): a per-payee value for a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodValue {
+    /// The payee id.
+    pub payee: String,
+    /// The quota or metric name.
+    pub name: String,
+    /// The period the row covers, counted from the term start.
+    pub period: PeriodLabel,
+    /// The amount (quota: plan currency) or number (metric).
+    pub value: Decimal,
+    /// Where the row came from.
+    pub origin: Origin,
+}
+
+/// One row of `fx`: from `date` until the next row, 1 `currency` = `rate` plan currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FxRate {
+    /// The foreign currency.
+    pub currency: Currency,
+    /// First day the rate is in force.
+    pub date: NaiveDate,
+    /// Plan-currency units per unit of `currency`.
+    pub rate: Decimal,
+    /// Where the row came from.
+    pub origin: Origin,
+}
+
+/// One row of `accounts`: who owns an account over a date range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountOwner {
+    /// The account id.
+    pub account: String,
+    /// The owning payee id.
+    pub payee: String,
+    /// First day, inclusive.
+    pub from: NaiveDate,
+    /// Last day, inclusive; `None` is open-ended.
+    pub to: Option<NaiveDate>,
+    /// Where the row came from.
+    pub origin: Origin,
+}
+
+/// All the tables of a data set, validated by the loader.
+///
+/// INVARIANT (established by `payplan-data`): payees and bookings are sorted by id and
+/// unique; every payee, manager, owner and split reference exists; the manager graph
+/// has no cycle; split shares of a booking sum to exactly 1; fx rows are sorted by
+/// (currency, date) and every booking not in the plan currency has a rate on its date;
+/// accounts rows of one account do not overlap and are sorted by (account, from);
+/// quota and metric rows are unique per (payee, name, period).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Facts {
+    /// Payees, sorted by id.
+    pub payees: Vec<Payee>,
+    /// Bookings, sorted by id.
+    pub bookings: Vec<Booking>,
+    /// Split rows, sorted by (booking, payee).
+    pub splits: Vec<Split>,
+    /// Quota rows, sorted by (payee, name, period).
+    pub quotas: Vec<PeriodValue>,
+    /// Metric rows, sorted by (payee, name, period).
+    pub metrics: Vec<PeriodValue>,
+    /// Fx rows, sorted by (currency, date).
+    pub fx: Vec<FxRate>,
+    /// Account ownership rows, sorted by (account, from).
+    pub accounts: Vec<AccountOwner>,
+}
+
+impl Facts {
+    /// The payee with this id.
+    pub fn payee(&self, id: &str) -> Option<&Payee> {
+        self.payees
+            .binary_search_by(|p| p.id.as_str().cmp(id))
+            .ok()
+            .and_then(|i| self.payees.get(i))
+    }
+
+    /// The position of the payee with this id in `payees`.
+    pub fn payee_index(&self, id: &str) -> Option<usize> {
+        self.payees.binary_search_by(|p| p.id.as_str().cmp(id)).ok()
+    }
+
+    /// The split rows of one booking (empty: the owner gets 100%).
+    pub fn splits_of(&self, booking: &str) -> &[Split] {
+        let start = self.splits.partition_point(|s| s.booking.as_str() < booking);
+        let end = self.splits.partition_point(|s| s.booking.as_str() <= booking);
+        self.splits.get(start..end).unwrap_or(&[])
+    }
+
+    /// The fx rate in force for `currency` on `date` (1 for the plan currency is the
+    /// caller's business), or `None` when no row starts on or before `date`.
+    pub fn fx_rate(&self, currency: Currency, date: NaiveDate) -> Option<&FxRate> {
+        let end = self
+            .fx
+            .partition_point(|r| (r.currency, r.date) <= (currency, date));
+        let row = self.fx.get(end.checked_sub(1)?)?;
+        (row.currency == currency).then_some(row)
+    }
+
+    /// Who owned `account` on `date`, per the effective-dated `accounts` rows.
+    pub fn owner_of(&self, account: &str, date: NaiveDate) -> Option<&AccountOwner> {
+        let start = self.accounts.partition_point(|a| a.account.as_str() < account);
+        self.accounts
+            .get(start..)?
+            .iter()
+            .take_while(|a| a.account == account)
+            .find(|a| a.from <= date && a.to.is_none_or(|to| date <= to))
+    }
+}
