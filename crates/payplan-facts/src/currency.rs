@@ -50,6 +50,9 @@ const ISO_4217: &[(&str, u32)] = &[
 ];
 
 impl Currency {
+    /// US dollars.
+    pub const USD: Currency = Currency(*b"USD");
+
     /// Parses an ISO 4217 code (three upper-case letters that name an active currency).
     pub fn parse(code: &str) -> Result<Currency, CurrencyError> {
         let err = || CurrencyError { code: code.to_string() };
