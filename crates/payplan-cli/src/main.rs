@@ -1,0 +1,162 @@
+//! `payplan`: check plans and run them against data (cli.md). A thin shell over the
+//! library crates: read files, call the pipeline, print.
+
+mod output;
+mod report;
+
+use clap::{Parser, Subcommand};
+use payplan_facts::Schema;
+use payplan_ir::Plan;
+use report::{ErrorFormat, Reporter, SourceFile};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Sales compensation plans as code: exact, explainable, testable.
+#[derive(Parser)]
+#[command(name = "payplan", version, about)]
+struct Cli {
+    /// How errors are printed.
+    #[arg(long, global = true, value_enum, default_value = "human")]
+    error_format: ErrorFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse and check plans; print every diagnostic.
+    Check {
+        /// Plan files.
+        #[arg(required = true)]
+        plans: Vec<PathBuf>,
+    },
+    /// Evaluate a plan against a data folder or JSON file.
+    Run {
+        /// The plan file.
+        plan: PathBuf,
+        /// A folder of CSV files or one JSON file (data.md).
+        #[arg(long)]
+        data: PathBuf,
+        /// Keep one period's rows only, e.g. `Q2`.
+        #[arg(long)]
+        period: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: output::Format,
+        /// Write the results to this file instead of stdout.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut reporter = Reporter::new(cli.error_format);
+    let ok = match cli.command {
+        Command::Check { plans } => plans.iter().fold(true, |ok, p| check_file(&mut reporter, p).is_some() && ok),
+        Command::Run { plan, data, period, format, output } => run(&mut reporter, &plan, &data, period.as_deref(), format, output.as_deref()),
+    };
+    reporter.finish();
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// Reads a plan file as UTF-8.
+fn read_source(reporter: &mut Reporter, path: &Path) -> Option<SourceFile> {
+    let shown = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Some(SourceFile { path: shown, text: text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text) }),
+            Err(e) => {
+                let line = e.as_bytes().get(..e.utf8_error().valid_up_to()).map_or(1, |b| b.iter().filter(|c| **c == b'\n').count() + 1);
+                reporter.plain(&shown, "payplan::encoding", &format!("{shown}:{line}: the plan is not UTF-8"), Some("save the plan file as UTF-8"), Some(line));
+                None
+            }
+        },
+        Err(e) => {
+            reporter.plain(&shown, "payplan::io", &format!("cannot read `{shown}`: {e}"), None, None);
+            None
+        }
+    }
+}
+
+/// Parses and checks one plan file, printing its diagnostics.
+fn check_file(reporter: &mut Reporter, path: &Path) -> Option<(SourceFile, Plan)> {
+    let source = read_source(reporter, path)?;
+    let checked = payplan_check::check_source(&source.text);
+    for diagnostic in &checked.diagnostics {
+        reporter.diagnostic(&source, diagnostic);
+    }
+    let plan = checked.plan?;
+    Some((source, plan))
+}
+
+/// What the loader needs to know of a plan.
+fn schema(plan: &Plan) -> Schema {
+    Schema {
+        currency: plan.currency,
+        term_start: plan.term_start,
+        term_end: plan.term_end,
+        booking_fields: plan.booking_fields.clone(),
+        payee_fields: plan.payee_fields.clone(),
+        needs_quotas: plan.reads_quotas,
+        needs_metrics: plan.reads_metrics,
+    }
+}
+
+fn run(reporter: &mut Reporter, plan_path: &Path, data: &Path, period: Option<&str>, format: output::Format, output: Option<&Path>) -> bool {
+    let Some((source, plan)) = check_file(reporter, plan_path) else { return false };
+    if let Some(label) = period {
+        if !plan.periods.iter().any(|p| p.label.to_string() == label) {
+            let known: Vec<String> = plan.periods.iter().map(|p| p.label.to_string()).collect();
+            reporter.plain(&source.path, "payplan::usage", &format!("the plan has no period `{label}`"), Some(&format!("periods are {}", known.join(", "))), None);
+            return false;
+        }
+    }
+    let facts = match payplan_data::load_path(data, &schema(&plan)) {
+        Ok(facts) => facts,
+        Err(errors) => {
+            for e in &errors.0 {
+                reporter.plain(&e.file, "payplan::data", &e.to_string(), None, e.line.map(|l| l as usize));
+            }
+            return false;
+        }
+    };
+    let outcome = match payplan_eval::evaluate(&plan, &facts) {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            report_eval_error(reporter, &source, &error);
+            return false;
+        }
+    };
+    let text = match format {
+        output::Format::Csv => output::csv(&plan, &outcome, period),
+        output::Format::Json => output::json(&plan, &outcome, period),
+        output::Format::Table => output::table(&plan, &outcome, period),
+    };
+    match output {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, text) {
+                reporter.plain(&path.display().to_string(), "payplan::io", &format!("cannot write `{}`: {e}", path.display()), None, None);
+                return false;
+            }
+        }
+        None => print!("{text}"),
+    }
+    true
+}
+
+fn report_eval_error(reporter: &mut Reporter, source: &SourceFile, error: &payplan_eval::EvalError) {
+    let message = format!("{}{}", error.message, error.context());
+    match error.span {
+        Some(span) => {
+            let mut d = payplan_syntax::Diagnostic::error("payplan::eval", message, span, "while evaluating this");
+            d.help = error.help.clone();
+            reporter.diagnostic(source, &d);
+        }
+        None => reporter.plain(&source.path, "payplan::eval", &message, error.help.as_deref(), None),
+    }
+}

@@ -1,0 +1,154 @@
+//! Printing problems: plan diagnostics with miette (source snippet, label, help), data
+//! and evaluation errors, as text for people or JSON for editors and CI.
+
+use payplan_syntax::{Diagnostic, Severity, Span};
+use serde::Serialize;
+use std::io::IsTerminal;
+
+/// How problems are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ErrorFormat {
+    /// miette's report with the source snippet.
+    Human,
+    /// One JSON document on stderr.
+    Json,
+}
+
+/// A plan file as read, for snippets.
+pub struct SourceFile {
+    /// The path as the user wrote it.
+    pub path: String,
+    /// Its text.
+    pub text: String,
+}
+
+/// A position as editors count it.
+#[derive(Serialize)]
+struct Position {
+    line: usize,
+    column: usize,
+}
+
+#[derive(Serialize)]
+struct JsonLabel {
+    message: String,
+    start: usize,
+    end: usize,
+    start_position: Position,
+    end_position: Position,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic {
+    message: String,
+    code: String,
+    severity: Severity,
+    file: String,
+    start: Option<usize>,
+    end: Option<usize>,
+    line: Option<usize>,
+    end_line: Option<usize>,
+    labels: Vec<JsonLabel>,
+    help: Option<String>,
+}
+
+/// Collects problems and prints them in the chosen format.
+pub struct Reporter {
+    format: ErrorFormat,
+    json: Vec<JsonDiagnostic>,
+    /// Errors reported so far.
+    pub errors: usize,
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn position(text: &str, offset: usize) -> Position {
+    let before = text.get(..offset.min(text.len())).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Position { line, column }
+}
+
+impl Reporter {
+    /// A reporter printing in `format`.
+    pub fn new(format: ErrorFormat) -> Reporter {
+        Reporter { format, json: Vec::new(), errors: 0 }
+    }
+
+    /// Reports a plan diagnostic against its source.
+    pub fn diagnostic(&mut self, source: &SourceFile, diagnostic: &Diagnostic) {
+        if diagnostic.severity == Severity::Error {
+            self.errors += 1;
+        }
+        match self.format {
+            ErrorFormat::Human => {
+                let report = miette::Report::new(diagnostic.clone()).with_source_code(miette::NamedSource::new(source.path.clone(), source.text.clone()));
+                eprintln!("{}", render(&report));
+            }
+            ErrorFormat::Json => {
+                let span = diagnostic.span();
+                self.json.push(JsonDiagnostic {
+                    message: diagnostic.message.clone(),
+                    code: diagnostic.code.to_string(),
+                    severity: diagnostic.severity,
+                    file: source.path.clone(),
+                    start: Some(span.start),
+                    end: Some(span.end),
+                    line: Some(position(&source.text, span.start).line),
+                    end_line: Some(position(&source.text, span.end).line),
+                    labels: diagnostic.labels.iter().map(|l| label(&source.text, l.span, &l.message)).collect(),
+                    help: diagnostic.help.clone(),
+                });
+            }
+        }
+    }
+
+    /// Reports an error that has no plan span (a data error, a missing file).
+    pub fn plain(&mut self, file: &str, code: &str, message: &str, help: Option<&str>, line: Option<usize>) {
+        self.errors += 1;
+        match self.format {
+            ErrorFormat::Human => match help {
+                Some(h) => eprintln!("error: {message}\n  help: {h}"),
+                None => eprintln!("error: {message}"),
+            },
+            ErrorFormat::Json => self.json.push(JsonDiagnostic {
+                message: message.to_string(),
+                code: code.to_string(),
+                severity: Severity::Error,
+                file: file.to_string(),
+                start: None,
+                end: None,
+                line,
+                end_line: line,
+                labels: Vec::new(),
+                help: help.map(str::to_string),
+            }),
+        }
+    }
+
+    /// Prints what JSON mode collected.
+    pub fn finish(self) {
+        if self.format == ErrorFormat::Json && !self.json.is_empty() {
+            let doc = serde_json::json!({ "diagnostics": self.json });
+            eprintln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }
+    }
+}
+
+fn label(text: &str, span: Span, message: &str) -> JsonLabel {
+    JsonLabel { message: message.to_string(), start: span.start, end: span.end, start_position: position(text, span.start), end_position: position(text, span.end) }
+}
+
+/// Renders a report with colours only on a terminal.
+fn render(report: &miette::Report) -> String {
+    let theme = if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
+    let mut out = String::new();
+    if handler.render_report(&mut out, report.as_ref()).is_err() {
+        out = format!("{report}");
+    }
+    out
+}

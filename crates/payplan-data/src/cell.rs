@@ -1,0 +1,577 @@
+//! Cell formats (data.md): dates, numbers, shares, money, bools, currency codes, periods.
+//!
+//! Each parser takes a raw cell and gives `Ok(None)` for an absent cell, the typed
+//! value, or a `CellError` whose message reads after the quoted value
+//! (`"12,000" is not a number`), with a hint when one helps.
+
+use crate::table::RawCell;
+use chrono::NaiveDate;
+use payplan_facts::{Currency, PeriodLabel};
+use rust_decimal::Decimal;
+
+/// Why a cell does not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CellError {
+    pub message: String,
+    pub help: Option<String>,
+    /// False when the message is about the JSON value's kind: quoting a JSON number
+    /// would make it look like a string.
+    pub show_value: bool,
+}
+
+impl CellError {
+    pub(crate) fn new(message: impl Into<String>) -> CellError {
+        CellError {
+            message: message.into(),
+            help: None,
+            show_value: true,
+        }
+    }
+
+    /// An error about the kind of a JSON value, shown without the value.
+    fn wrong_kind(message: impl Into<String>) -> CellError {
+        CellError {
+            show_value: false,
+            ..CellError::new(message)
+        }
+    }
+
+    pub(crate) fn help(mut self, help: impl Into<String>) -> CellError {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+type CellResult<T> = Result<Option<T>, CellError>;
+
+/// The text of a cell that must be written as text (a CSV cell or a JSON string).
+fn text_only<'a>(
+    cell: &'a RawCell,
+    what: &str,
+    example: &str,
+) -> Result<Option<&'a str>, CellError> {
+    match cell {
+        RawCell::Absent => Ok(None),
+        RawCell::Text(text) => Ok(Some(text)),
+        RawCell::Number(_) => Err(
+            CellError::wrong_kind(format!("is a JSON number, not {what}"))
+                .help(format!("write it as a string, e.g. \"{example}\"")),
+        ),
+        RawCell::Bool(_) => Err(
+            CellError::wrong_kind(format!("is a JSON boolean, not {what}"))
+                .help(format!("write it as a string, e.g. \"{example}\"")),
+        ),
+        RawCell::Unsupported(kind) => Err(CellError::wrong_kind(format!("is {kind}, not {what}"))),
+    }
+}
+
+/// The text of a numeric cell: a CSV cell, a JSON string or a JSON number.
+fn numeric_text<'a>(cell: &'a RawCell, what: &str) -> Result<Option<&'a str>, CellError> {
+    match cell {
+        RawCell::Absent => Ok(None),
+        RawCell::Text(text) | RawCell::Number(text) => Ok(Some(text)),
+        RawCell::Bool(_) => Err(CellError::wrong_kind(format!(
+            "is a JSON boolean, not {what}"
+        ))),
+        RawCell::Unsupported(kind) => Err(CellError::wrong_kind(format!("is {kind}, not {what}"))),
+    }
+}
+
+/// Dates, numbers and codes are never trimmed: a stray space is reported, not guessed away.
+fn reject_surrounding_spaces(text: &str) -> Result<(), CellError> {
+    if text.trim() != text {
+        let trimmed = text.trim();
+        let error = CellError::new("has spaces around it");
+        return Err(if trimmed.is_empty() {
+            error.help("leave the cell empty or fill it in")
+        } else {
+            error.help(format!("remove them: {trimmed}"))
+        });
+    }
+    Ok(())
+}
+
+/// A free-text cell, as written.
+pub(crate) fn text(cell: &RawCell) -> CellResult<String> {
+    if let RawCell::Number(number) = cell {
+        // Ids exported as JSON numbers: say exactly what to write instead.
+        return Err(CellError::wrong_kind("is a JSON number, not text")
+            .help(format!("write it as a string: \"{number}\"")));
+    }
+    Ok(text_only(cell, "text", "text")?.map(str::to_string))
+}
+
+/// A number: optional `-`, digits, optional `.` and digits.
+pub(crate) fn number(cell: &RawCell) -> CellResult<Decimal> {
+    numeric_text(cell, "a number")?
+        .map(parse_number)
+        .transpose()
+}
+
+/// A date `YYYY-MM-DD` that exists in the calendar.
+pub(crate) fn date(cell: &RawCell) -> CellResult<NaiveDate> {
+    text_only(cell, "a date", "2027-01-15")?
+        .map(parse_date)
+        .transpose()
+}
+
+/// `true` or `false`.
+pub(crate) fn boolean(cell: &RawCell) -> CellResult<bool> {
+    match cell {
+        RawCell::Bool(value) => Ok(Some(*value)),
+        RawCell::Number(_) => Err(CellError::wrong_kind("is a JSON number, not true or false")),
+        _ => text_only(cell, "true or false", "true")?
+            .map(parse_bool)
+            .transpose(),
+    }
+}
+
+/// An ISO 4217 code such as `EUR`.
+pub(crate) fn currency(cell: &RawCell) -> CellResult<Currency> {
+    text_only(cell, "a currency code", "EUR")?
+        .map(parse_currency)
+        .transpose()
+}
+
+/// A share `60%` or `0.6`, as a fraction between 0 and 1.
+pub(crate) fn share(cell: &RawCell) -> CellResult<Decimal> {
+    let Some(text) = numeric_text(cell, "a share")? else {
+        return Ok(None);
+    };
+    reject_surrounding_spaces(text)?;
+    let not_a_share = || CellError::new("is not a share").help("write 60% or 0.6");
+    let fraction = match text.strip_suffix('%') {
+        Some(percent) => {
+            let percent = parse_number(percent).map_err(|_| not_a_share())?;
+            percent_to_fraction(percent)
+                .ok_or_else(|| CellError::new("is too precise for a share"))?
+        }
+        None => parse_number(text).map_err(|_| not_a_share())?,
+    };
+    if fraction < Decimal::ZERO || fraction > Decimal::ONE {
+        return Err(CellError::new("is not between 0% and 100%"));
+    }
+    Ok(Some(fraction))
+}
+
+/// A money cell: `1234.56` (no code of its own) or `1234.56 EUR`.
+pub(crate) fn money(cell: &RawCell) -> CellResult<(Decimal, Option<Currency>)> {
+    let Some(text) = numeric_text(cell, "an amount of money")? else {
+        return Ok(None);
+    };
+    reject_surrounding_spaces(text)?;
+    match text.split_once(' ') {
+        Some((amount, code)) => {
+            let amount = parse_number(amount).map_err(|error| CellError {
+                message: "is not an amount of money".into(),
+                ..error
+            })?;
+            let code = parse_currency(code).map_err(|error| CellError {
+                message: format!("has `{code}`, which is not an ISO 4217 currency code"),
+                ..error
+            })?;
+            Ok(Some((amount, Some(code))))
+        }
+        None => match parse_number(text) {
+            Ok(amount) => Ok(Some((amount, None))),
+            Err(error) => Err(glued_code_help(text).map_or(error, |help| {
+                CellError::new("is not an amount of money").help(help)
+            })),
+        },
+    }
+}
+
+/// A period label (`Y1`, `H2`, `Q3`, `M11`); whether it lies in the term is checked by the caller.
+pub(crate) fn period(cell: &RawCell) -> CellResult<PeriodLabel> {
+    let Some(text) = text_only(cell, "a period label", "Q1")? else {
+        return Ok(None);
+    };
+    reject_surrounding_spaces(text)?;
+    PeriodLabel::parse(text).map(Some).map_err(|_| {
+        CellError::new("is not a period label").help("use a label such as Y1, H2, Q3 or M11")
+    })
+}
+
+/// Parses a plain decimal exactly; never rounds, never panics.
+pub(crate) fn parse_number(text: &str) -> Result<Decimal, CellError> {
+    reject_surrounding_spaces(text)?;
+    if !is_plain_decimal(text) {
+        let error = CellError::new("is not a number");
+        return Err(match number_help(text) {
+            Some(help) => error.help(help),
+            None => error,
+        });
+    }
+    Decimal::from_str_exact(text).map_err(|_| {
+        CellError::new("is too large or has too many decimals (at most 28 digits after the point)")
+    })
+}
+
+/// `-`? digits (`.` digits)?
+fn is_plain_decimal(text: &str) -> bool {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = match unsigned.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (unsigned, None),
+    };
+    let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    all_digits(whole) && fraction.is_none_or(all_digits)
+}
+
+/// A rewrite of a near-number that would parse, e.g. `12,000` -> `use 12000`.
+fn number_help(text: &str) -> Option<String> {
+    let trimmed = text.trim();
+    // A lone comma followed by other than 3 digits is a decimal comma: `12,5`.
+    if let Some((whole, fraction)) = trimmed.split_once(',') {
+        if !fraction.contains(',') && !trimmed.contains('.') && fraction.len() != 3 {
+            let candidate = format!("{whole}.{fraction}");
+            if is_plain_decimal(&candidate) {
+                return Some(format!("use {candidate}; the decimal separator is a point"));
+            }
+        }
+    }
+    if let Some(percent) = trimmed.strip_suffix('%') {
+        if let Some(fraction) = parse_number(percent).ok().and_then(percent_to_fraction) {
+            return Some(format!("use {}", fraction.normalize()));
+        }
+    }
+    let lower = trimmed.to_ascii_lowercase();
+    if lower.contains('e') && !lower.starts_with('e') {
+        if let Ok(value) = Decimal::from_scientific(&lower) {
+            return Some(format!("write it out: {}", value.normalize()));
+        }
+    }
+    if trimmed.starts_with('.') || trimmed.starts_with("-.") {
+        let candidate = trimmed.replacen('.', "0.", 1);
+        if is_plain_decimal(&candidate) {
+            return Some(format!("use {candidate}"));
+        }
+    }
+    // Thousands separators, a leading `+`, currency symbols: drop them.
+    let stripped: String = trimmed
+        .trim_start_matches('+')
+        .chars()
+        .filter(|c| !matches!(c, ',' | '_' | ' ' | '\'' | '$' | '€' | '£' | '¥'))
+        .collect();
+    let stripped = stripped.strip_suffix('.').unwrap_or(&stripped);
+    (is_plain_decimal(stripped) && stripped != text).then(|| format!("use {stripped}"))
+}
+
+/// `1000EUR` -> `write 1000 EUR`.
+fn glued_code_help(text: &str) -> Option<String> {
+    let split = text.len().checked_sub(3)?;
+    let (amount, code) = (text.get(..split)?, text.get(split..)?);
+    (is_plain_decimal(amount) && Currency::parse(code).is_ok())
+        .then(|| format!("write {amount} {code}"))
+}
+
+/// 60 (percent) -> 0.60, exactly (same digits, scale + 2).
+fn percent_to_fraction(percent: Decimal) -> Option<Decimal> {
+    let mut fraction = percent;
+    fraction.set_scale(percent.scale().checked_add(2)?).ok()?;
+    Some(fraction)
+}
+
+/// `YYYY-MM-DD`, calendar-valid.
+pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, CellError> {
+    reject_surrounding_spaces(text)?;
+    let Some((year, month, day)) = date_parts(text) else {
+        let error = CellError::new("is not a date");
+        // `2027-01-15T00:00:00` or `2027-01-15 00:00`: a spreadsheet added a time.
+        let day_only = text.get(..10).filter(|prefix| date_parts(prefix).is_some());
+        return Err(match day_only {
+            Some(day) => error.help(format!("drop the time: {day}")),
+            None => error.help("write dates as YYYY-MM-DD, e.g. 2027-01-15"),
+        });
+    };
+    NaiveDate::from_ymd_opt(year, month, day).ok_or_else(|| {
+        let error = CellError::new("is not a calendar date");
+        match days_in_month(year, month) {
+            Some(days) => error.help(format!("{year}-{month:02} has {days} days")),
+            None => error.help("months run from 01 to 12"),
+        }
+    })
+}
+
+/// Year, month and day of text shaped `DDDD-DD-DD`, not yet checked against the calendar.
+fn date_parts(text: &str) -> Option<(i32, u32, u32)> {
+    let bytes = text.as_bytes();
+    let shaped = bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !shaped {
+        return None;
+    }
+    Some((
+        text.get(0..4)?.parse().ok()?,
+        text.get(5..7)?.parse().ok()?,
+        text.get(8..10)?.parse().ok()?,
+    ))
+}
+
+fn days_in_month(year: i32, month: u32) -> Option<i64> {
+    let first = NaiveDate::from_ymd_opt(year, month, 1)?;
+    let next = payplan_facts::period::add_months(first, 1)?;
+    Some((next - first).num_days())
+}
+
+/// `true` or `false`, lower case.
+fn parse_bool(text: &str) -> Result<bool, CellError> {
+    reject_surrounding_spaces(text)?;
+    match text {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => {
+            let error = CellError::new("is not true or false");
+            Err(match text.to_ascii_lowercase().as_str() {
+                lower @ ("true" | "false") => {
+                    error.help(format!("write it in lower case: {lower}"))
+                }
+                _ => error,
+            })
+        }
+    }
+}
+
+/// An ISO 4217 code, upper case.
+pub(crate) fn parse_currency(text: &str) -> Result<Currency, CellError> {
+    reject_surrounding_spaces(text)?;
+    Currency::parse(text).map_err(|_| {
+        let error = CellError::new("is not an ISO 4217 currency code");
+        let upper = text.to_ascii_uppercase();
+        if upper != text && Currency::parse(&upper).is_ok() {
+            error.help(format!("use {upper}"))
+        } else {
+            error
+        }
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn text_cell(text: &str) -> RawCell {
+        if text.is_empty() {
+            RawCell::Absent
+        } else {
+            RawCell::Text(text.into())
+        }
+    }
+
+    fn dec(text: &str) -> Decimal {
+        Decimal::from_str(text).unwrap()
+    }
+
+    fn failure<T: std::fmt::Debug>(result: Result<T, CellError>) -> String {
+        let error = result.unwrap_err();
+        match error.help {
+            Some(help) => format!("{} ({})", error.message, help),
+            None => error.message,
+        }
+    }
+
+    #[test]
+    fn numbers_are_plain_decimals() {
+        assert_eq!(parse_number("1234.56").unwrap(), dec("1234.56"));
+        assert_eq!(parse_number("-5").unwrap(), dec("-5"));
+        assert_eq!(parse_number("007").unwrap(), dec("7"));
+        assert_eq!(
+            failure(parse_number("12,000")),
+            "is not a number (use 12000)"
+        );
+        assert_eq!(
+            failure(parse_number("1,234,567.5")),
+            "is not a number (use 1234567.5)"
+        );
+        assert_eq!(
+            failure(parse_number("12,5")),
+            "is not a number (use 12.5; the decimal separator is a point)"
+        );
+        assert_eq!(failure(parse_number("$1200")), "is not a number (use 1200)");
+        assert_eq!(failure(parse_number("+5")), "is not a number (use 5)");
+        assert_eq!(
+            failure(parse_number("1e3")),
+            "is not a number (write it out: 1000)"
+        );
+        assert_eq!(failure(parse_number(".5")), "is not a number (use 0.5)");
+        assert_eq!(failure(parse_number("90%")), "is not a number (use 0.9)");
+        assert_eq!(failure(parse_number("ten")), "is not a number");
+        assert_eq!(failure(parse_number("")), "is not a number");
+        assert_eq!(failure(parse_number("-")), "is not a number");
+        assert_eq!(failure(parse_number("1.")), "is not a number (use 1)");
+        assert_eq!(
+            failure(parse_number(" 12")),
+            "has spaces around it (remove them: 12)"
+        );
+    }
+
+    #[test]
+    fn numbers_too_large_or_too_precise_are_errors_not_panics() {
+        let message = "is too large or has too many decimals (at most 28 digits after the point)";
+        assert_eq!(
+            failure(parse_number("99999999999999999999999999999999")),
+            message
+        );
+        assert_eq!(
+            failure(parse_number("0.00000000000000000000000000001")),
+            message
+        );
+        assert_eq!(failure(parse_number(&"9".repeat(400))), message,);
+    }
+
+    #[test]
+    fn dates_are_iso_and_calendar_valid() {
+        assert_eq!(
+            parse_date("2027-02-28").unwrap(),
+            NaiveDate::from_ymd_opt(2027, 2, 28).unwrap()
+        );
+        assert_eq!(
+            failure(parse_date("2027-02-30")),
+            "is not a calendar date (2027-02 has 28 days)"
+        );
+        assert_eq!(
+            failure(parse_date("2027-13-01")),
+            "is not a calendar date (months run from 01 to 12)"
+        );
+        assert_eq!(
+            failure(parse_date("01/15/2027")),
+            "is not a date (write dates as YYYY-MM-DD, e.g. 2027-01-15)"
+        );
+        assert_eq!(
+            failure(parse_date("2027-1-5")),
+            "is not a date (write dates as YYYY-MM-DD, e.g. 2027-01-15)"
+        );
+        assert_eq!(
+            failure(parse_date("2027-01-15 00:00:00")),
+            "is not a date (drop the time: 2027-01-15)"
+        );
+        assert_eq!(
+            failure(parse_date("2027-01-15 ")),
+            "has spaces around it (remove them: 2027-01-15)"
+        );
+        assert_eq!(
+            failure(parse_date("２０２７-01-15")),
+            "is not a date (write dates as YYYY-MM-DD, e.g. 2027-01-15)"
+        );
+    }
+
+    #[test]
+    fn shares_are_percent_or_fraction() {
+        assert_eq!(share(&text_cell("60%")).unwrap(), Some(dec("0.6")));
+        assert_eq!(share(&text_cell("33.25%")).unwrap(), Some(dec("0.3325")));
+        assert_eq!(share(&text_cell("0.4")).unwrap(), Some(dec("0.4")));
+        assert_eq!(
+            share(&RawCell::Number("0.4".into())).unwrap(),
+            Some(dec("0.4"))
+        );
+        assert_eq!(share(&text_cell("")).unwrap(), None);
+        assert_eq!(
+            failure(share(&text_cell("sixty"))),
+            "is not a share (write 60% or 0.6)"
+        );
+        assert_eq!(
+            failure(share(&text_cell("60 %"))),
+            "is not a share (write 60% or 0.6)"
+        );
+        assert_eq!(
+            failure(share(&text_cell("120%"))),
+            "is not between 0% and 100%"
+        );
+        assert_eq!(
+            failure(share(&text_cell("-0.1"))),
+            "is not between 0% and 100%"
+        );
+    }
+
+    #[test]
+    fn money_has_an_optional_code_of_its_own() {
+        let eur = Currency::parse("EUR").unwrap();
+        assert_eq!(
+            money(&text_cell("1234.56")).unwrap(),
+            Some((dec("1234.56"), None))
+        );
+        assert_eq!(
+            money(&text_cell("1234.56 EUR")).unwrap(),
+            Some((dec("1234.56"), Some(eur)))
+        );
+        assert_eq!(
+            money(&RawCell::Number("10.50".into())).unwrap(),
+            Some((dec("10.50"), None))
+        );
+        assert_eq!(
+            failure(money(&text_cell("1000 usd"))),
+            "has `usd`, which is not an ISO 4217 currency code (use USD)"
+        );
+        assert_eq!(
+            failure(money(&text_cell("1000EUR"))),
+            "is not an amount of money (write 1000 EUR)"
+        );
+        assert_eq!(
+            failure(money(&text_cell("12,000 EUR"))),
+            "is not an amount of money (use 12000)"
+        );
+        assert_eq!(
+            failure(money(&text_cell("12,000"))),
+            "is not a number (use 12000)"
+        );
+    }
+
+    #[test]
+    fn bools_currencies_and_periods() {
+        assert_eq!(boolean(&text_cell("true")).unwrap(), Some(true));
+        assert_eq!(boolean(&RawCell::Bool(false)).unwrap(), Some(false));
+        assert_eq!(
+            failure(boolean(&text_cell("TRUE"))),
+            "is not true or false (write it in lower case: true)"
+        );
+        assert_eq!(failure(boolean(&text_cell("yes"))), "is not true or false");
+        assert_eq!(
+            failure(currency(&text_cell("eur"))),
+            "is not an ISO 4217 currency code (use EUR)"
+        );
+        assert_eq!(
+            failure(currency(&text_cell("XYZ"))),
+            "is not an ISO 4217 currency code"
+        );
+        assert_eq!(
+            period(&text_cell("Q3")).unwrap().map(|p| p.to_string()),
+            Some("Q3".to_string())
+        );
+        assert_eq!(
+            failure(period(&text_cell("Q0"))),
+            "is not a period label (use a label such as Y1, H2, Q3 or M11)"
+        );
+    }
+
+    #[test]
+    fn json_values_of_the_wrong_kind() {
+        assert_eq!(
+            failure(text(&RawCell::Number("1001".into()))),
+            "is a JSON number, not text (write it as a string: \"1001\")"
+        );
+        assert_eq!(
+            failure(date(&RawCell::Number("20270115".into()))),
+            "is a JSON number, not a date (write it as a string, e.g. \"2027-01-15\")"
+        );
+        assert_eq!(
+            failure(number(&RawCell::Bool(true))),
+            "is a JSON boolean, not a number"
+        );
+        assert_eq!(
+            failure(number(&RawCell::Unsupported("an array"))),
+            "is an array, not a number"
+        );
+        assert_eq!(
+            failure(number(&RawCell::Number("1e3".into()))),
+            "is not a number (write it out: 1000)"
+        );
+    }
+}

@@ -1,0 +1,272 @@
+//! The tables of a data set, their columns, and their rows before typing.
+
+use payplan_facts::{FieldType, Origin, Schema};
+
+/// The seven tables of data.md, in the order their errors are reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Table {
+    Payees,
+    Bookings,
+    Splits,
+    Quotas,
+    Fx,
+    Metrics,
+    Accounts,
+}
+
+/// A standard column of a table.
+pub(crate) struct Column {
+    pub name: &'static str,
+    pub required: bool,
+}
+
+const fn required(name: &'static str) -> Column {
+    Column {
+        name,
+        required: true,
+    }
+}
+
+const fn optional(name: &'static str) -> Column {
+    Column {
+        name,
+        required: false,
+    }
+}
+
+const PAYEE_COLUMNS: &[Column] = &[
+    required("id"),
+    optional("name"),
+    optional("role"),
+    optional("manager"),
+    optional("start_date"),
+    optional("end_date"),
+    optional("target_incentive"),
+];
+const BOOKING_COLUMNS: &[Column] = &[
+    required("id"),
+    required("date"),
+    required("amount"),
+    optional("currency"),
+    required("owner"),
+    optional("status"),
+    optional("cancel_date"),
+    optional("account"),
+];
+const SPLIT_COLUMNS: &[Column] = &[required("booking"), required("payee"), required("share")];
+const QUOTA_COLUMNS: &[Column] = &[
+    required("payee"),
+    required("quota"),
+    required("period"),
+    required("amount"),
+];
+const FX_COLUMNS: &[Column] = &[required("currency"), required("date"), required("rate")];
+const METRIC_COLUMNS: &[Column] = &[
+    required("payee"),
+    required("metric"),
+    required("period"),
+    required("value"),
+];
+const ACCOUNT_COLUMNS: &[Column] = &[
+    required("account"),
+    required("payee"),
+    required("from"),
+    optional("to"),
+];
+
+impl Table {
+    /// Every table, in report order.
+    pub(crate) const ALL: [Table; 7] = [
+        Table::Payees,
+        Table::Bookings,
+        Table::Splits,
+        Table::Quotas,
+        Table::Fx,
+        Table::Metrics,
+        Table::Accounts,
+    ];
+
+    /// The table's name: the JSON key, and the CSV file name without `.csv`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Table::Payees => "payees",
+            Table::Bookings => "bookings",
+            Table::Splits => "splits",
+            Table::Quotas => "quotas",
+            Table::Fx => "fx",
+            Table::Metrics => "metrics",
+            Table::Accounts => "accounts",
+        }
+    }
+
+    /// The CSV file name, e.g. `payees.csv`.
+    pub(crate) fn file_name(self) -> &'static str {
+        match self {
+            Table::Payees => "payees.csv",
+            Table::Bookings => "bookings.csv",
+            Table::Splits => "splits.csv",
+            Table::Quotas => "quotas.csv",
+            Table::Fx => "fx.csv",
+            Table::Metrics => "metrics.csv",
+            Table::Accounts => "accounts.csv",
+        }
+    }
+
+    /// The table named `name` (a JSON key).
+    pub(crate) fn from_name(name: &str) -> Option<Table> {
+        Table::ALL.into_iter().find(|table| table.name() == name)
+    }
+
+    /// The table stored in a file called `file_name` (exactly, e.g. `bookings.csv`).
+    pub(crate) fn from_file_name(file_name: &str) -> Option<Table> {
+        Table::ALL
+            .into_iter()
+            .find(|table| table.file_name() == file_name)
+    }
+
+    /// Position in report order; 0 is kept for errors about the data set as a whole.
+    pub(crate) fn rank(self) -> u8 {
+        match self {
+            Table::Payees => 1,
+            Table::Bookings => 2,
+            Table::Splits => 3,
+            Table::Quotas => 4,
+            Table::Fx => 5,
+            Table::Metrics => 6,
+            Table::Accounts => 7,
+        }
+    }
+
+    /// The standard columns of data.md.
+    pub(crate) fn standard_columns(self) -> &'static [Column] {
+        match self {
+            Table::Payees => PAYEE_COLUMNS,
+            Table::Bookings => BOOKING_COLUMNS,
+            Table::Splits => SPLIT_COLUMNS,
+            Table::Quotas => QUOTA_COLUMNS,
+            Table::Fx => FX_COLUMNS,
+            Table::Metrics => METRIC_COLUMNS,
+            Table::Accounts => ACCOUNT_COLUMNS,
+        }
+    }
+
+    /// The custom columns the plan declares on this table (only payees and bookings have any).
+    pub(crate) fn declared_fields(self, schema: &Schema) -> &[(String, FieldType)] {
+        match self {
+            Table::Payees => &schema.payee_fields,
+            Table::Bookings => &schema.booking_fields,
+            _ => &[],
+        }
+    }
+
+    /// The prefix of a declaration of a field of this table: `booking` in `field booking.seats`.
+    pub(crate) fn field_owner(self) -> &'static str {
+        match self {
+            Table::Payees => "payee",
+            _ => "booking",
+        }
+    }
+
+    /// Whether a data set without this table is an error.
+    pub(crate) fn is_required(self, schema: &Schema) -> bool {
+        match self {
+            Table::Payees | Table::Bookings => true,
+            Table::Quotas => schema.needs_quotas,
+            Table::Metrics => schema.needs_metrics,
+            Table::Splits | Table::Fx | Table::Accounts => false,
+        }
+    }
+
+    /// Every column the loader reads: the standard ones, then the declared custom ones.
+    pub(crate) fn read_columns(self, schema: &Schema) -> Vec<String> {
+        let mut columns: Vec<String> = self
+            .standard_columns()
+            .iter()
+            .map(|column| column.name.to_string())
+            .collect();
+        for (name, _) in self.declared_fields(schema) {
+            if !columns.contains(name) {
+                columns.push(name.clone());
+            }
+        }
+        columns
+    }
+}
+
+/// Where the data set came from: decides how tables are named in messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SourceKind {
+    Csv,
+    Json,
+}
+
+impl SourceKind {
+    /// How a message names a table: `payees.csv` or, in a JSON file, `payees`.
+    pub(crate) fn table_label(self, table: Table) -> &'static str {
+        match self {
+            SourceKind::Csv => table.file_name(),
+            SourceKind::Json => table.name(),
+        }
+    }
+
+    /// How a message names a row elsewhere: `line 3` or `bookings[1]`.
+    pub(crate) fn row_label(self, origin: &Origin) -> String {
+        match &origin.json_index {
+            Some((table, index)) => format!("{table}[{index}]"),
+            None => format!("line {}", origin.line),
+        }
+    }
+}
+
+/// One cell before typing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RawCell {
+    /// An empty CSV cell, an empty JSON string, JSON `null` or a missing key.
+    Absent,
+    /// A CSV cell or a JSON string, as written.
+    Text(String),
+    /// A JSON number, as written (serde_json's `arbitrary_precision` keeps the text).
+    Number(String),
+    /// A JSON boolean.
+    Bool(bool),
+    /// A JSON array or object, which no cell can hold: its kind, e.g. `an array`.
+    Unsupported(&'static str),
+}
+
+impl RawCell {
+    /// The cell as written, for error messages.
+    pub(crate) fn shown(&self) -> Option<String> {
+        match self {
+            RawCell::Text(text) | RawCell::Number(text) => Some(text.clone()),
+            RawCell::Bool(value) => Some(value.to_string()),
+            RawCell::Absent | RawCell::Unsupported(_) => None,
+        }
+    }
+}
+
+/// One row before typing: its origin and a cell per read column.
+#[derive(Debug, Clone)]
+pub(crate) struct RawRow {
+    pub origin: Origin,
+    /// Aligned with `RawTable::columns`.
+    pub cells: Vec<RawCell>,
+}
+
+/// One table before typing.
+#[derive(Debug, Clone)]
+pub(crate) struct RawTable {
+    /// The read columns (`Table::read_columns`).
+    pub columns: Vec<String>,
+    pub rows: Vec<RawRow>,
+}
+
+impl RawTable {
+    /// The cell of `row` in `column`, absent when the table has no such column.
+    pub(crate) fn cell<'a>(&self, row: &'a RawRow, column: &str) -> &'a RawCell {
+        self.columns
+            .iter()
+            .position(|name| name == column)
+            .and_then(|index| row.cells.get(index))
+            .unwrap_or(&RawCell::Absent)
+    }
+}

@@ -1,0 +1,1154 @@
+//! Unit tests of the loader: one per rule, each asserting the exact message of a
+//! representative case.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use super::*;
+use chrono::NaiveDate;
+use payplan_facts::{Currency, FieldType, FieldValue, Origin, PeriodLabel};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+const PAYEES: &str = "id,name,role,manager\nalice,Alice Archer,AE,\nbob,Bob Baker,AE,alice\n";
+const BOOKINGS: &str =
+    "id,date,amount,currency,owner\nb1,2027-02-01,1000,USD,alice\nb2,2027-03-01,2000,USD,bob\n";
+
+fn usd() -> Currency {
+    Currency::parse("USD").unwrap()
+}
+
+fn eur() -> Currency {
+    Currency::parse("EUR").unwrap()
+}
+
+fn day(text: &str) -> NaiveDate {
+    NaiveDate::from_str(text).unwrap()
+}
+
+fn dec(text: &str) -> Decimal {
+    Decimal::from_str(text).unwrap()
+}
+
+fn schema() -> Schema {
+    Schema {
+        currency: usd(),
+        term_start: day("2027-01-01"),
+        term_end: day("2027-12-31"),
+        booking_fields: Vec::new(),
+        payee_fields: Vec::new(),
+        needs_quotas: false,
+        needs_metrics: false,
+    }
+}
+
+fn files(list: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
+    list.iter()
+        .map(|(name, text)| (name.to_string(), text.as_bytes().to_vec()))
+        .collect()
+}
+
+fn load(list: &[(&str, &str)]) -> Result<Facts, DataErrors> {
+    load_csv_files(&files(list), &schema())
+}
+
+fn load_ok(list: &[(&str, &str)]) -> Facts {
+    match load(list) {
+        Ok(facts) => facts,
+        Err(errors) => panic!("unexpected errors:\n{errors}"),
+    }
+}
+
+/// The error lines of a load that must fail.
+fn errors_with(list: &[(&str, &str)], schema: &Schema) -> Vec<String> {
+    match load_csv_files(&files(list), schema) {
+        Ok(_) => panic!("expected errors"),
+        Err(errors) => errors.0.iter().map(ToString::to_string).collect(),
+    }
+}
+
+fn errors(list: &[(&str, &str)]) -> Vec<String> {
+    errors_with(list, &schema())
+}
+
+/// Payees and bookings plus one more file.
+fn with(name: &'static str, text: &'static str) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("payees.csv", PAYEES),
+        ("bookings.csv", BOOKINGS),
+        (name, text),
+    ]
+}
+
+fn json_errors(text: &str, schema: &Schema) -> Vec<String> {
+    match load_json_str("data.json", text, schema) {
+        Ok(_) => panic!("expected errors"),
+        Err(errors) => errors.0.iter().map(ToString::to_string).collect(),
+    }
+}
+
+fn without_origins(mut facts: Facts) -> Facts {
+    let blank = Origin::default();
+    facts
+        .payees
+        .iter_mut()
+        .for_each(|row| row.origin = blank.clone());
+    facts
+        .bookings
+        .iter_mut()
+        .for_each(|row| row.origin = blank.clone());
+    facts
+        .splits
+        .iter_mut()
+        .for_each(|row| row.origin = blank.clone());
+    facts
+        .quotas
+        .iter_mut()
+        .for_each(|row| row.origin = blank.clone());
+    facts
+        .metrics
+        .iter_mut()
+        .for_each(|row| row.origin = blank.clone());
+    facts
+        .fx
+        .iter_mut()
+        .for_each(|row| row.origin = blank.clone());
+    facts
+        .accounts
+        .iter_mut()
+        .for_each(|row| row.origin = blank.clone());
+    facts
+}
+
+// ---- The happy path ------------------------------------------------------------------
+
+#[test]
+fn loads_every_table_with_typed_values_and_origins() {
+    let facts = load_ok(&[
+        ("data/payees.csv", "id,name,role,manager,start_date,end_date,target_incentive\nbob,Bob,AE,alice,2027-02-10,,50000\nalice,Alice,VP,,,,\n"),
+        ("data/bookings.csv", "id,date,amount,currency,owner,status,cancel_date,account\nb2,2027-03-01,12345.67,EUR,bob,won,,acme\nb1,2027-02-01,-500,,alice,won,2027-04-01,\n"),
+        ("data/splits.csv", "booking,payee,share\nb2,bob,60%\nb2,alice,0.4\n"),
+        ("data/quotas.csv", "payee,quota,period,amount\nbob,bookings,Q1,100000\nbob,bookings,Y1,400000 USD\n"),
+        ("data/fx.csv", "currency,date,rate\nEUR,2027-01-01,1.0837\n"),
+        ("data/metrics.csv", "payee,metric,period,value\nbob,mbo_score,Q1,0.9\n"),
+        ("data/accounts.csv", "account,payee,from,to\nacme,bob,2027-06-01,\nacme,alice,2027-01-01,2027-05-31\n"),
+        ("data/notes.txt", "ignored"),
+    ]);
+    assert_eq!(
+        facts
+            .payees
+            .iter()
+            .map(|p| p.id.as_str())
+            .collect::<Vec<_>>(),
+        ["alice", "bob"]
+    );
+    let bob = facts.payee("bob").unwrap();
+    assert_eq!(bob.manager.as_deref(), Some("alice"));
+    assert_eq!(bob.start_date, Some(day("2027-02-10")));
+    assert_eq!(bob.end_date, None);
+    assert_eq!(bob.target_incentive, Some(dec("50000")));
+    assert_eq!(
+        bob.origin,
+        Origin {
+            file: "data/payees.csv".into(),
+            line: 2,
+            json_index: None
+        }
+    );
+    assert_eq!(
+        facts
+            .bookings
+            .iter()
+            .map(|b| b.id.as_str())
+            .collect::<Vec<_>>(),
+        ["b1", "b2"]
+    );
+    let b1 = &facts.bookings[0];
+    assert_eq!(
+        (b1.amount, b1.currency, b1.cancel_date),
+        (dec("-500"), usd(), Some(day("2027-04-01")))
+    );
+    assert_eq!(b1.account, None);
+    let b2 = &facts.bookings[1];
+    assert_eq!(
+        (b2.amount, b2.currency, b2.status.as_deref()),
+        (dec("12345.67"), eur(), Some("won"))
+    );
+    assert_eq!(
+        facts
+            .splits_of("b2")
+            .iter()
+            .map(|s| (s.payee.as_str(), s.share))
+            .collect::<Vec<_>>(),
+        [("alice", dec("0.4")), ("bob", dec("0.6"))]
+    );
+    assert_eq!(
+        facts
+            .quotas
+            .iter()
+            .map(|q| q.period.to_string())
+            .collect::<Vec<_>>(),
+        ["Q1", "Y1"]
+    );
+    assert_eq!(facts.metrics[0].value, dec("0.9"));
+    assert_eq!(
+        facts.fx_rate(eur(), day("2027-03-01")).map(|r| r.rate),
+        Some(dec("1.0837"))
+    );
+    assert_eq!(
+        facts
+            .owner_of("acme", day("2027-05-31"))
+            .map(|a| a.payee.as_str()),
+        Some("alice")
+    );
+    assert_eq!(
+        facts
+            .owner_of("acme", day("2027-06-01"))
+            .map(|a| a.payee.as_str()),
+        Some("bob")
+    );
+}
+
+#[test]
+fn custom_fields_are_typed_in_declaration_order_and_empty_is_none() {
+    let mut schema = schema();
+    schema.booking_fields = vec![
+        ("seats".into(), FieldType::Number),
+        ("product".into(), FieldType::Text),
+        ("renewal".into(), FieldType::Bool),
+        ("go_live".into(), FieldType::Date),
+        ("discount".into(), FieldType::Money),
+    ];
+    schema.payee_fields = vec![("bonus_target".into(), FieldType::Money)];
+    let facts = load_csv_files(
+        &files(&[
+            ("payees.csv", "id,bonus_target\nalice,1000\nbob,\n"),
+            ("bookings.csv", "id,date,amount,currency,owner,product,seats,renewal,go_live,discount,ignored\nb1,2027-02-01,1000,EUR,alice,Security,12,true,2027-03-01,50,x\nb2,2027-02-01,1000,,alice,,,,,20 EUR,y\n"),
+            ("fx.csv", "currency,date,rate\nEUR,2027-01-01,1.1\n"),
+        ]),
+        &schema,
+    )
+    .unwrap();
+    assert_eq!(
+        facts.bookings[0].fields,
+        vec![
+            Some(FieldValue::Number(dec("12"))),
+            Some(FieldValue::Text("Security".into())),
+            Some(FieldValue::Bool(true)),
+            Some(FieldValue::Date(day("2027-03-01"))),
+            Some(FieldValue::Money(dec("50"), eur())),
+        ]
+    );
+    assert_eq!(
+        facts.bookings[1].fields,
+        vec![
+            None,
+            None,
+            None,
+            None,
+            Some(FieldValue::Money(dec("20"), eur()))
+        ]
+    );
+    assert_eq!(
+        facts.payees[0].fields,
+        vec![Some(FieldValue::Money(dec("1000"), usd()))]
+    );
+    assert_eq!(facts.payees[1].fields, vec![None]);
+}
+
+#[test]
+fn a_bom_and_crlf_line_ends_are_accepted() {
+    let facts = load_ok(&[
+        ("payees.csv", "\u{feff}id,name\r\nalice,Alice\r\n"),
+        (
+            "bookings.csv",
+            "\u{feff}id,date,amount,owner\r\nb1,2027-02-01,1000,alice\r\n",
+        ),
+    ]);
+    assert_eq!(facts.payees[0].name.as_deref(), Some("Alice"));
+    assert_eq!(facts.bookings[0].currency, usd());
+}
+
+#[test]
+fn line_numbers_are_physical_lines_even_after_a_multi_line_cell() {
+    let lines = errors(&[
+        ("payees.csv", "id,name\nalice,\"Alice\nArcher\"\nbob,Bob\n"),
+        (
+            "bookings.csv",
+            "id,date,amount,owner\nb1,2027-02-01,1000,alice\n\nb2,2027-02-30,1000,bob\n",
+        ),
+    ]);
+    assert_eq!(lines, ["bookings.csv:4: column date: \"2027-02-30\" is not a calendar date (2027-02 has 28 days)"]);
+    let facts = load_ok(&[
+        ("payees.csv", "id,name\nalice,\"Alice\nArcher\"\nbob,Bob\n"),
+        ("bookings.csv", BOOKINGS),
+    ]);
+    assert_eq!(facts.payee("bob").unwrap().origin.line, 4);
+    assert_eq!(
+        facts.payee("alice").unwrap().name.as_deref(),
+        Some("Alice\nArcher")
+    );
+}
+
+#[test]
+fn rows_of_empty_cells_are_skipped_and_unknown_columns_ignored() {
+    let facts = load_ok(&[
+        ("payees.csv", "id,name,notes,\nalice,Alice,anything,\n,,,\n"),
+        (
+            "bookings.csv",
+            "id,date,amount,owner\nb1,2027-02-01,1000,alice\n,,,\n",
+        ),
+    ]);
+    assert_eq!((facts.payees.len(), facts.bookings.len()), (1, 1));
+}
+
+// ---- Files and encoding --------------------------------------------------------------
+
+#[test]
+fn missing_required_files_are_errors() {
+    assert_eq!(
+        errors(&[("data/payees.csv", PAYEES)]),
+        ["data/bookings.csv: is missing; every data set needs payees.csv and bookings.csv"]
+    );
+    assert_eq!(errors(&[("data/payees.csv", PAYEES), ("data/Bookings.csv", BOOKINGS)]), [
+        "data/bookings.csv: is missing; every data set needs payees.csv and bookings.csv (the folder has Bookings.csv; rename it to bookings.csv)"
+    ]);
+    let mut needs = schema();
+    needs.needs_quotas = true;
+    needs.needs_metrics = true;
+    assert_eq!(
+        errors_with(
+            &[("payees.csv", PAYEES), ("bookings.csv", BOOKINGS)],
+            &needs
+        ),
+        [
+            "quotas.csv: is missing; the plan reads quota(...)",
+            "metrics.csv: is missing; the plan reads metric(...)",
+        ]
+    );
+    // Optional files may be missing.
+    load_ok(&[("payees.csv", PAYEES), ("bookings.csv", BOOKINGS)]);
+}
+
+#[test]
+fn a_table_given_twice_is_an_error() {
+    assert_eq!(
+        errors(&[
+            ("a/payees.csv", PAYEES),
+            ("a/bookings.csv", BOOKINGS),
+            ("b/payees.csv", PAYEES)
+        ]),
+        ["b/payees.csv: is a second payees.csv; the first is a/payees.csv"]
+    );
+}
+
+#[test]
+fn other_encodings_are_errors_naming_the_line() {
+    let payees = PAYEES.as_bytes().to_vec();
+    let mut cp437 =
+        b"id,date,amount,owner\nb1,2027-02-01,1000,alice\nb2,2027-02-01,1000,M".to_vec();
+    cp437.extend([0x81, b'l', b'l', b'e', b'r', b'\n']);
+    let list = vec![
+        ("payees.csv".to_string(), payees.clone()),
+        ("bookings.csv".to_string(), cp437),
+    ];
+    assert_eq!(load_csv_files(&list, &schema()).unwrap_err().to_string(),
+        "bookings.csv:3: is not UTF-8: invalid byte 0x81 (save the file as UTF-8; in Excel, as CSV UTF-8)");
+
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain("id\n".encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let list = vec![
+        ("payees.csv".to_string(), utf16),
+        ("bookings.csv".to_string(), BOOKINGS.as_bytes().to_vec()),
+    ];
+    // The payees could not be read, so the bookings' owners are not checked against them.
+    assert_eq!(load_csv_files(&list, &schema()).unwrap_err().to_string(),
+        "payees.csv:1: is not UTF-8: it starts with a UTF-16 byte-order mark (save the file as UTF-8; in Excel, as CSV UTF-8)");
+
+    let no_bom: Vec<u8> = "id\nalice\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let list = vec![
+        ("payees.csv".to_string(), no_bom),
+        ("bookings.csv".to_string(), BOOKINGS.as_bytes().to_vec()),
+    ];
+    assert_eq!(load_csv_files(&list, &schema()).unwrap_err().to_string(),
+        "payees.csv:1: is not UTF-8: it contains NUL bytes, as UTF-16 files do (save the file as UTF-8; in Excel, as CSV UTF-8)");
+}
+
+#[test]
+fn an_empty_file_is_an_error() {
+    assert_eq!(errors(&[("payees.csv", PAYEES), ("bookings.csv", "")]), [
+        "bookings.csv: is empty (the first line must be the header, e.g. id,date,amount,currency,owner,status,cancel_date,account)"
+    ]);
+}
+
+// ---- Header and row shape ------------------------------------------------------------
+
+#[test]
+fn a_missing_required_column_is_an_error_naming_it() {
+    assert_eq!(errors(&[("payees.csv", PAYEES), ("bookings.csv", "id,amount,currency,owner\nb1,1000,USD,alice\n")]), [
+        "bookings.csv: missing required column `date` (the header is: id,amount,currency,owner)"
+    ]);
+    assert_eq!(errors(&[("payees.csv", PAYEES), ("bookings.csv", "id,Date,amount,owner\nb1,2027-01-01,1000,alice\n")]), [
+        "bookings.csv: missing required column `date` (the header has `Date`; rename it to `date`)"
+    ]);
+}
+
+#[test]
+fn a_declared_field_must_be_a_column() {
+    let mut schema = schema();
+    schema.booking_fields = vec![("seats".into(), FieldType::Number)];
+    assert_eq!(errors_with(&[("payees.csv", PAYEES), ("bookings.csv", BOOKINGS)], &schema), [
+        "bookings.csv: missing column `seats`, which the plan declares as `field booking.seats: number` (the header is: id,date,amount,currency,owner)"
+    ]);
+}
+
+#[test]
+fn header_cells_with_spaces_and_repeated_headers_are_errors() {
+    assert_eq!(errors(&[("payees.csv", PAYEES), ("bookings.csv", "id, date,amount,owner\nb1,2027-02-30,1000,alice\n")]), [
+        "bookings.csv:1: \" date\" is a header cell with spaces around it (rename it to `date`)",
+        "bookings.csv:2: column date: \"2027-02-30\" is not a calendar date (2027-02 has 28 days)",
+    ]);
+    assert_eq!(
+        errors(&[
+            ("payees.csv", PAYEES),
+            (
+                "bookings.csv",
+                "id,date,amount,owner,id\nb1,2027-02-01,1000,alice,b1\n"
+            )
+        ]),
+        ["bookings.csv:1: column id: appears twice in the header (cells 1 and 5)"]
+    );
+}
+
+#[test]
+fn a_row_with_the_wrong_number_of_cells_is_an_error() {
+    assert_eq!(errors(&[("payees.csv", PAYEES), ("bookings.csv", "id,date,amount,owner\nb1,2027-02-01,12,000,alice\nb2,2027-02-01\n")]), [
+        "bookings.csv:2: has 5 cells, but the header has 4 (a cell holding a comma must be quoted, e.g. \"Acme, Inc.\")",
+        "bookings.csv:3: has 2 cells, but the header has 4",
+    ]);
+}
+
+// ---- Cells ---------------------------------------------------------------------------
+
+#[test]
+fn cells_that_do_not_parse_name_line_column_and_value() {
+    let bookings = "id,date,amount,currency,owner,cancel_date\n\
+        b1,2027-02-30,1000,USD,alice,\n\
+        b2,2027-02-01,\"12,000\",USD,alice,\n\
+        b3, 2027-02-01,1000,usd,alice,\n\
+        b4,2027-02-01,1000,USD,,02/03/2027\n\
+        ,2027-02-01,1000,USD,alice,\n";
+    assert_eq!(errors(&[("payees.csv", PAYEES), ("bookings.csv", bookings)]), [
+        "bookings.csv:2: column date: \"2027-02-30\" is not a calendar date (2027-02 has 28 days)",
+        "bookings.csv:3: column amount: \"12,000\" is not a number (use 12000)",
+        "bookings.csv:4: column date: \" 2027-02-01\" has spaces around it (remove them: 2027-02-01)",
+        "bookings.csv:4: column currency: \"usd\" is not an ISO 4217 currency code (use USD)",
+        "bookings.csv:5: column owner: is empty, but every row needs one",
+        "bookings.csv:5: column cancel_date: \"02/03/2027\" is not a date (write dates as YYYY-MM-DD, e.g. 2027-01-15)",
+        "bookings.csv:6: column id: is empty, but every row needs one",
+    ]);
+}
+
+#[test]
+fn text_cells_are_taken_as_written() {
+    let facts = load_ok(&[
+        ("payees.csv", "id,name\nalice, Alice \n"),
+        (
+            "bookings.csv",
+            "id,date,amount,owner\nb1,2027-02-01,1000,alice\n",
+        ),
+    ]);
+    assert_eq!(facts.payees[0].name.as_deref(), Some(" Alice "));
+    assert_eq!(errors(&[("payees.csv", "id\nalice\n"), ("bookings.csv", "id,date,amount,owner\nb1,2027-02-01,1000,alice \n")]), [
+        "bookings.csv:2: column owner: \"alice \" is not a payee id in payees.csv (ids are compared exactly; did you mean \"alice\"?)"
+    ]);
+}
+
+#[test]
+fn a_declared_field_must_parse_as_its_type() {
+    let mut schema = schema();
+    schema.booking_fields = vec![
+        ("seats".into(), FieldType::Number),
+        ("renewal".into(), FieldType::Bool),
+    ];
+    assert_eq!(
+        errors_with(&[("payees.csv", PAYEES), ("bookings.csv", "id,date,amount,owner,seats,renewal\nb1,2027-02-01,1000,alice,12,true\nb2,2027-02-01,1000,alice,ten,Yes\n")], &schema),
+        [
+            "bookings.csv:3: column seats: \"ten\" is not a number",
+            "bookings.csv:3: column renewal: \"Yes\" is not true or false",
+        ]
+    );
+}
+
+#[test]
+fn huge_or_over_precise_numbers_are_errors_not_panics() {
+    let bookings = format!(
+        "id,date,amount,owner\nb1,2027-02-01,{},alice\nb2,2027-02-01,0.{}1,alice\n",
+        "9".repeat(40),
+        "0".repeat(40)
+    );
+    let list = vec![
+        ("payees.csv".to_string(), PAYEES.as_bytes().to_vec()),
+        ("bookings.csv".to_string(), bookings.into_bytes()),
+    ];
+    let shown = load_csv_files(&list, &schema()).unwrap_err().to_string();
+    assert!(
+        shown.contains("bookings.csv:2: column amount: \"9999"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("is too large or has too many decimals (at most 28 digits after the point)"),
+        "{shown}"
+    );
+    assert!(shown.contains("bookings.csv:3: column amount:"), "{shown}");
+}
+
+#[test]
+fn money_cells_carry_or_inherit_a_currency() {
+    // Its own code wins over an empty currency cell.
+    let facts = load_ok(&[
+        ("payees.csv", PAYEES),
+        ("bookings.csv", "id,date,amount,currency,owner\nb1,2027-02-01,1000 EUR,,alice\nb2,2027-02-01,1000 EUR,EUR,alice\n"),
+        ("fx.csv", "currency,date,rate\nEUR,2027-01-01,1.1\n"),
+    ]);
+    assert_eq!(
+        facts
+            .bookings
+            .iter()
+            .map(|b| b.currency)
+            .collect::<Vec<_>>(),
+        [eur(), eur()]
+    );
+    assert_eq!(
+        errors(&[("payees.csv", PAYEES), ("bookings.csv", "id,date,amount,currency,owner\nb1,2027-02-01,1000 EUR,GBP,alice\n")]),
+        ["bookings.csv:2: column amount: \"1000 EUR\" is in EUR, but the currency column says GBP"]
+    );
+}
+
+#[test]
+fn payee_money_and_quotas_must_be_in_the_plan_currency() {
+    assert_eq!(
+        errors(&[
+            ("payees.csv", "id,target_incentive\nalice,50000 EUR\n"),
+            ("bookings.csv", "id,date,amount,owner\nb1,2027-02-01,1000,alice\n"),
+            ("quotas.csv", "payee,quota,period,amount\nalice,bookings,Y1,100000 GBP\nalice,arr,Y1,100000 USD\n"),
+        ]),
+        [
+            "payees.csv:2: column target_incentive: \"50000 EUR\" is in EUR, but this amount must be in the plan currency USD (convert it to USD)",
+            "quotas.csv:2: column amount: \"100000 GBP\" is in GBP, but this amount must be in the plan currency USD (convert it to USD)",
+        ]
+    );
+}
+
+#[test]
+fn a_booking_money_field_needs_a_code_when_the_amount_has_another_one() {
+    let mut schema = schema();
+    schema.booking_fields = vec![("discount".into(), FieldType::Money)];
+    assert_eq!(
+        errors_with(
+            &[
+                ("payees.csv", PAYEES),
+                ("bookings.csv", "id,date,amount,currency,owner,discount\nb1,2027-02-01,1000 EUR,,alice,50\nb2,2027-02-01,1000,EUR,alice,50 GBP\n"),
+                ("fx.csv", "currency,date,rate\nEUR,2027-01-01,1.1\n"),
+            ],
+            &schema
+        ),
+        [
+            "bookings.csv:2: column discount: \"50\" has no currency code, and the booking's amount is in EUR (write 50 EUR or 50 USD)",
+            "bookings.csv:3: column discount: \"50 GBP\" is in GBP, but the row's currency is EUR",
+        ]
+    );
+}
+
+#[test]
+fn period_labels_must_lie_within_the_term() {
+    assert_eq!(
+        errors(&[
+            ("payees.csv", PAYEES),
+            ("bookings.csv", BOOKINGS),
+            ("quotas.csv", "payee,quota,period,amount\nalice,bookings,Q5,1\nalice,bookings,M13,1\nalice,bookings,Y2,1\nalice,bookings,X1,1\nalice,bookings,H2,1\nalice,bookings,M12,1\n"),
+        ]),
+        [
+            "quotas.csv:2: column period: \"Q5\" is outside the term 2027-01-01 to 2027-12-31 (the term has Q1 to Q4)",
+            "quotas.csv:3: column period: \"M13\" is outside the term 2027-01-01 to 2027-12-31 (the term has M1 to M12)",
+            "quotas.csv:4: column period: \"Y2\" is outside the term 2027-01-01 to 2027-12-31 (the term has Y1 only)",
+            "quotas.csv:5: column period: \"X1\" is not a period label (use a label such as Y1, H2, Q3 or M11)",
+        ]
+    );
+    let mut half_year = schema();
+    half_year.term_end = day("2027-06-30");
+    assert_eq!(
+        errors_with(&[("payees.csv", PAYEES), ("bookings.csv", BOOKINGS), ("metrics.csv", "payee,metric,period,value\nalice,mbo,Y1,1\n")], &half_year),
+        ["metrics.csv:2: column period: \"Y1\" is outside the term 2027-01-01 to 2027-06-30 (no year fits in the term)"]
+    );
+}
+
+#[test]
+fn shares_are_checked() {
+    assert_eq!(
+        errors(&[
+            ("payees.csv", PAYEES),
+            ("bookings.csv", BOOKINGS),
+            (
+                "splits.csv",
+                "booking,payee,share\nb1,alice,sixty\nb1,bob,140%\n"
+            )
+        ]),
+        [
+            "splits.csv:2: column share: \"sixty\" is not a share (write 60% or 0.6)",
+            "splits.csv:3: column share: \"140%\" is not between 0% and 100%",
+        ]
+    );
+}
+
+// ---- Rows and references -------------------------------------------------------------
+
+#[test]
+fn duplicate_ids_name_both_lines() {
+    assert_eq!(
+        errors(&[
+            ("payees.csv", "id\nalice\nbob\nalice\n"),
+            ("bookings.csv", "id,date,amount,owner\nb1,2027-02-01,1,alice\nb2,2027-02-01,1,bob\nb2,2027-03-01,1,bob\n"),
+        ]),
+        [
+            "payees.csv:4: column id: \"alice\" is a duplicate id: line 2 has it too",
+            "bookings.csv:4: column id: \"b2\" is a duplicate id: line 3 has it too",
+        ]
+    );
+}
+
+#[test]
+fn references_to_unknown_payees_and_bookings_are_errors() {
+    let mut needs = schema();
+    needs.needs_quotas = true;
+    needs.needs_metrics = true;
+    assert_eq!(
+        errors_with(
+            &[
+                ("payees.csv", "id,manager\nalice,\nbob,zed\n"),
+                (
+                    "bookings.csv",
+                    "id,date,amount,owner\nb1,2027-02-01,1,alice\nb2,2027-02-01,1,zed\n"
+                ),
+                (
+                    "splits.csv",
+                    "booking,payee,share\nb1,alice,50%\nb1,ghost,50%\nb9,alice,100%\n"
+                ),
+                (
+                    "quotas.csv",
+                    "payee,quota,period,amount\nyuri,bookings,Y1,1\n"
+                ),
+                ("metrics.csv", "payee,metric,period,value\nyuri,mbo,Q1,1\n"),
+                (
+                    "accounts.csv",
+                    "account,payee,from,to\nacme,zed,2027-01-01,\n"
+                ),
+            ],
+            &needs
+        ),
+        [
+            "payees.csv:3: column manager: \"zed\" is not a payee id in payees.csv",
+            "bookings.csv:3: column owner: \"zed\" is not a payee id in payees.csv",
+            "splits.csv:3: column payee: \"ghost\" is not a payee id in payees.csv",
+            "splits.csv:4: column booking: \"b9\" is not a booking id in bookings.csv",
+            "quotas.csv:2: column payee: \"yuri\" is not a payee id in payees.csv",
+            "metrics.csv:2: column payee: \"yuri\" is not a payee id in payees.csv",
+            "accounts.csv:2: column payee: \"zed\" is not a payee id in payees.csv",
+        ]
+    );
+}
+
+#[test]
+fn a_row_with_a_bad_cell_still_counts_as_known() {
+    assert_eq!(
+        errors(&[("payees.csv", "id,start_date\nalice,yesterday\n"), ("bookings.csv", "id,date,amount,owner\nb1,2027-02-01,1,alice\n")]),
+        ["payees.csv:2: column start_date: \"yesterday\" is not a date (write dates as YYYY-MM-DD, e.g. 2027-01-15)"]
+    );
+}
+
+#[test]
+fn split_shares_must_sum_to_exactly_100_percent() {
+    assert_eq!(
+        errors(&[("payees.csv", PAYEES), ("bookings.csv", BOOKINGS), ("splits.csv", "booking,payee,share\nb2,bob,100%\nb1,alice,60%\nb1,bob,30%\n")]),
+        ["splits.csv:3: column booking: \"b1\" has shares summing to 90% (lines 3 and 4), not 100%"]
+    );
+    load_ok(&with(
+        "splits.csv",
+        "booking,payee,share\nb1,alice,33.5%\nb1,bob,0.665\n",
+    ));
+}
+
+#[test]
+fn a_repeated_split_row_is_an_error() {
+    assert_eq!(
+        errors(&[("payees.csv", PAYEES), ("bookings.csv", BOOKINGS), ("splits.csv", "booking,payee,share\nb1,alice,50%\nb1,alice,50%\n")]),
+        ["splits.csv:3: column payee: \"alice\" already has a split row for booking \"b1\" (line 2)"]
+    );
+}
+
+#[test]
+fn a_manager_cycle_is_reported_once_with_its_chain() {
+    assert_eq!(
+        errors(&[("payees.csv", "id,manager\ncarol,alice\nbob,carol\nalice,bob\ndave,alice\n"), ("bookings.csv", BOOKINGS)]),
+        ["payees.csv:4: column manager: \"bob\" makes a manager cycle: alice -> bob -> carol -> alice (a payee cannot manage their own manager, directly or up the chain)"]
+    );
+    assert_eq!(
+        errors(&[("payees.csv", "id,manager\nalice,alice\nbob,\n"), ("bookings.csv", BOOKINGS)]),
+        ["payees.csv:2: column manager: \"alice\" makes a manager cycle: alice -> alice (a payee cannot manage their own manager, directly or up the chain)"]
+    );
+}
+
+#[test]
+fn ends_before_starts_are_errors() {
+    assert_eq!(
+        errors(&[
+            ("payees.csv", "id,start_date,end_date\nalice,2027-03-01,2027-02-28\nbob,,\n"),
+            ("bookings.csv", "id,date,amount,owner,cancel_date\nb1,2027-02-01,1,alice,2027-01-31\n"),
+            ("accounts.csv", "account,payee,from,to\nacme,bob,2027-02-01,2027-01-01\n"),
+        ]),
+        [
+            "payees.csv:2: column end_date: \"2027-02-28\" is before start_date 2027-03-01",
+            "bookings.csv:2: column cancel_date: \"2027-01-31\" is before the booking date 2027-02-01",
+            "accounts.csv:2: column to: \"2027-01-01\" is before from 2027-02-01",
+        ]
+    );
+}
+
+#[test]
+fn overlapping_account_rows_name_the_account_and_both_lines() {
+    assert_eq!(
+        errors(&[
+            ("payees.csv", PAYEES),
+            ("bookings.csv", BOOKINGS),
+            ("accounts.csv", "account,payee,from,to\nacme,alice,2027-01-01,2027-06-30\nacme,bob,2027-06-01,\nglobex,bob,2027-01-01,\n"),
+        ]),
+        ["accounts.csv:3: column account: \"acme\" has overlapping owner rows: line 2 (alice, 2027-01-01 to 2027-06-30) and line 3 (bob, 2027-06-01 onwards) (an account has one owner a day: end the earlier row on 2027-05-31 at the latest)"]
+    );
+    // Back to back is fine, and so is a later open-ended row.
+    load_ok(&with(
+        "accounts.csv",
+        "account,payee,from,to\nacme,bob,2027-07-01,\nacme,alice,2027-01-01,2027-06-30\n",
+    ));
+    // An open-ended row overlaps every later one, not only the next.
+    let lines = errors(&with("accounts.csv", "account,payee,from,to\nacme,alice,2027-01-01,\nacme,bob,2027-03-01,2027-03-31\nacme,bob,2027-05-01,2027-05-31\n"));
+    assert_eq!(lines.len(), 2, "{lines:?}");
+}
+
+#[test]
+fn a_foreign_booking_needs_an_fx_rate_on_or_before_its_date() {
+    assert_eq!(
+        errors(&[
+            ("payees.csv", PAYEES),
+            ("bookings.csv", "id,date,amount,currency,owner\nb1,2027-02-01,10000,USD,alice\nb2,2027-01-15,20000,EUR,bob\nb3,2027-02-01,1,GBP,bob\nb4,2027-02-01,1,EUR,bob\nb5,2027-03-01,1 GBP,,bob\n"),
+            ("fx.csv", "currency,date,rate\nEUR,2027-02-01,1.10\n"),
+        ]),
+        [
+            "bookings.csv:3: column currency: \"EUR\" has no fx rate on or before the booking date 2027-01-15 (the first EUR rate in fx.csv is dated 2027-02-01)",
+            "bookings.csv:4: column currency: \"GBP\" has no fx rate on or before the booking date 2027-02-01 (add a GBP row to fx.csv dated on or before 2027-02-01)",
+            "bookings.csv:6: column amount: is in GBP, which has no fx rate on or before the booking date 2027-03-01 (add a GBP row to fx.csv dated on or before 2027-03-01)",
+        ]
+    );
+}
+
+#[test]
+fn fx_rows_are_checked() {
+    assert_eq!(
+        errors(&[
+            ("payees.csv", PAYEES),
+            ("bookings.csv", BOOKINGS),
+            ("fx.csv", "currency,date,rate\nEUR,2027-01-01,0\nGBP,2027-01-01,1.2\nGBP,2027-01-01,1.3\nUSD,2027-01-01,1.1\nUSD,2027-02-01,1\n"),
+        ]),
+        [
+            "fx.csv:2: column rate: \"0\" is not a rate: it must be more than 0",
+            "fx.csv:4: column date: \"2027-01-01\" already has a GBP rate (line 3)",
+            "fx.csv:5: column currency: \"USD\" is the plan currency, whose rate is always 1 (remove the row: rates convert other currencies into the plan currency)",
+        ]
+    );
+    let facts = load_ok(&with(
+        "fx.csv",
+        "currency,date,rate\nUSD,2027-01-01,1\nEUR,2027-01-01,1.1\n",
+    ));
+    assert_eq!(
+        facts.fx.iter().map(|row| row.currency).collect::<Vec<_>>(),
+        [eur()]
+    );
+}
+
+#[test]
+fn repeated_quota_and_metric_rows_are_errors() {
+    assert_eq!(
+        errors(&[
+            ("payees.csv", PAYEES),
+            ("bookings.csv", BOOKINGS),
+            ("quotas.csv", "payee,quota,period,amount\nalice,bookings,Y1,100000\nbob,bookings,Y1,100000\nalice,bookings,Y1,120000\nalice,bookings,Q1,1\n"),
+            ("metrics.csv", "payee,metric,period,value\nbob,mbo_score,Q1,0.9\nbob,mbo_score,Q1,1.0\n"),
+        ]),
+        [
+            "quotas.csv:4: column payee: \"alice\" already has a row for quota \"bookings\", period Y1 (line 2)",
+            "metrics.csv:3: column payee: \"bob\" already has a row for metric \"mbo_score\", period Q1 (line 2)",
+        ]
+    );
+}
+
+#[test]
+fn metric_values_are_numbers() {
+    assert_eq!(
+        errors(&with(
+            "metrics.csv",
+            "payee,metric,period,value\nalice,mbo_score,Q1,0.9\nalice,mbo_score,Q2,TBD\n"
+        )),
+        ["metrics.csv:3: column value: \"TBD\" is not a number"]
+    );
+}
+
+// ---- Reporting -----------------------------------------------------------------------
+
+#[test]
+fn errors_come_in_file_order_then_line_order() {
+    let lines = errors(&[
+        ("splits.csv", "booking,payee,share\nb1,ghost,100%\n"),
+        (
+            "bookings.csv",
+            "id,date,amount,owner\nb1,2027-02-01,1,zed\nb2,2027-02-30,1,alice\n",
+        ),
+        ("payees.csv", "id,manager\nalice,\nbob,nobody\n"),
+    ]);
+    assert_eq!(lines, [
+        "payees.csv:3: column manager: \"nobody\" is not a payee id in payees.csv",
+        "bookings.csv:2: column owner: \"zed\" is not a payee id in payees.csv",
+        "bookings.csv:3: column date: \"2027-02-30\" is not a calendar date (2027-02 has 28 days)",
+        "splits.csv:2: column payee: \"ghost\" is not a payee id in payees.csv",
+    ]);
+}
+
+#[test]
+fn at_most_100_errors_then_one_line_for_the_rest() {
+    let mut bookings = String::from("id,date,amount,owner\n");
+    for i in 0..150 {
+        bookings.push_str(&format!("b{i},2027-02-01,x,alice\n"));
+    }
+    let list = vec![
+        ("data/payees.csv".to_string(), PAYEES.as_bytes().to_vec()),
+        ("data/bookings.csv".to_string(), bookings.into_bytes()),
+    ];
+    let errors = load_csv_files(&list, &schema()).unwrap_err();
+    assert_eq!(errors.0.len(), MAX_ERRORS + 1);
+    assert_eq!(
+        errors.0[0].to_string(),
+        "data/bookings.csv:2: column amount: \"x\" is not a number"
+    );
+    assert_eq!(
+        errors.0[99].to_string(),
+        "data/bookings.csv:101: column amount: \"x\" is not a number"
+    );
+    assert_eq!(
+        errors.0[100].to_string(),
+        "data: 50 more errors not shown (fix the errors above and load the data again)"
+    );
+}
+
+#[test]
+fn data_error_fields_and_display() {
+    let errors = load(&[
+        ("payees.csv", PAYEES),
+        (
+            "bookings.csv",
+            "id,date,amount,owner\nb1,2027-02-01,\"12,000\",alice\n",
+        ),
+    ])
+    .unwrap_err();
+    assert_eq!(
+        errors.0,
+        vec![DataError {
+            file: "bookings.csv".into(),
+            line: Some(2),
+            column: Some("amount".into()),
+            value: Some("12,000".into()),
+            message: "is not a number".into(),
+            help: Some("use 12000".into()),
+        }]
+    );
+    let error: &dyn std::error::Error = &errors;
+    assert_eq!(
+        error.to_string(),
+        "bookings.csv:2: column amount: \"12,000\" is not a number (use 12000)"
+    );
+}
+
+// ---- Determinism ---------------------------------------------------------------------
+
+/// A tiny deterministic shuffle (no rand dependency): a linear congruential generator.
+fn shuffled_lines(text: &str, seed: u64) -> String {
+    let mut lines: Vec<&str> = text.lines().collect();
+    let header = lines.remove(0);
+    let mut state = seed;
+    for i in (1..lines.len()).rev() {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let j = usize::try_from(state >> 33).unwrap() % (i + 1);
+        lines.swap(i, j);
+    }
+    let mut out = String::from(header);
+    out.push('\n');
+    for line in lines {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn shuffling_rows_gives_identical_facts() {
+    let tables = [
+        ("payees.csv", "id,manager,target_incentive\ncarol,,1\nalice,carol,2\nbob,carol,3\ndave,alice,4\n"),
+        ("bookings.csv", "id,date,amount,currency,owner\nb3,2027-03-01,3,EUR,bob\nb1,2027-01-01,1,USD,alice\nb2,2027-02-01,2,USD,dave\nb4,2027-04-01,4,GBP,carol\n"),
+        ("splits.csv", "booking,payee,share\nb1,alice,50%\nb1,bob,25%\nb1,carol,25%\nb2,dave,100%\n"),
+        ("quotas.csv", "payee,quota,period,amount\nalice,bookings,Q2,1\nalice,bookings,Q1,1\nalice,arr,Q1,1\nbob,bookings,Y1,1\nalice,bookings,M1,1\n"),
+        ("fx.csv", "currency,date,rate\nEUR,2027-02-01,1.2\nGBP,2027-01-01,1.3\nEUR,2027-01-01,1.1\n"),
+        ("metrics.csv", "payee,metric,period,value\nbob,mbo,Q2,1\nbob,mbo,Q1,1\nalice,mbo,Q1,1\n"),
+        ("accounts.csv", "account,payee,from,to\nacme,bob,2027-07-01,\nacme,alice,2027-01-01,2027-06-30\nglobex,carol,2027-01-01,\n"),
+    ];
+    let reference = without_origins(load_ok(&tables));
+    assert!(reference.bookings.windows(2).all(|w| w[0].id < w[1].id));
+    for seed in 1..20 {
+        let shuffled: Vec<(String, Vec<u8>)> = tables
+            .iter()
+            .map(|(name, text)| (name.to_string(), shuffled_lines(text, seed).into_bytes()))
+            .collect();
+        let facts = load_csv_files(&shuffled, &schema()).unwrap();
+        assert_eq!(without_origins(facts), reference, "seed {seed}");
+    }
+}
+
+// ---- JSON ----------------------------------------------------------------------------
+
+#[test]
+fn json_loads_the_same_facts_as_csv() {
+    let json = r#"{
+        "payees": [ { "id": "alice", "name": "Alice", "target_incentive": 50000.00 }, { "id": "bob", "manager": "alice", "start_date": null } ],
+        "bookings": [
+            { "id": "b2", "date": "2027-03-01", "amount": "12345.67 EUR", "owner": "bob", "notes": [1, 2] },
+            { "id": "b1", "date": "2027-02-01", "amount": 1000.10, "currency": "USD", "owner": "alice", "status": "" }
+        ],
+        "splits": [ { "booking": "b1", "payee": "alice", "share": "60%" }, { "booking": "b1", "payee": "bob", "share": 0.4 } ],
+        "fx": [ { "currency": "EUR", "date": "2027-01-01", "rate": 1.0837 } ],
+        "quotas": null
+    }"#;
+    let facts = load_json_str("data.json", json, &schema()).unwrap();
+    let csv = load_ok(&[
+        ("payees.csv", "id,name,manager,start_date,target_incentive\nalice,Alice,,,50000.00\nbob,,alice,,\n"),
+        ("bookings.csv", "id,date,amount,currency,owner,status\nb2,2027-03-01,12345.67 EUR,,bob,\nb1,2027-02-01,1000.10,USD,alice,\n"),
+        ("splits.csv", "booking,payee,share\nb1,alice,60%\nb1,bob,0.4\n"),
+        ("fx.csv", "currency,date,rate\nEUR,2027-01-01,1.0837\n"),
+    ]);
+    assert_eq!(facts.bookings[0].amount.to_string(), "1000.10");
+    assert_eq!(
+        facts.bookings[1].origin,
+        Origin {
+            file: "data.json".into(),
+            line: 1,
+            json_index: Some(("bookings".into(), 0))
+        }
+    );
+    assert_eq!(without_origins(facts), without_origins(csv));
+}
+
+#[test]
+fn json_errors_name_the_path() {
+    let mut schema = schema();
+    schema.booking_fields = vec![
+        ("renewal".into(), FieldType::Bool),
+        ("seats".into(), FieldType::Number),
+    ];
+    let json = r#"{
+        "payees": [ { "id": "alice" }, { "id": 1001 }, "bob" ],
+        "bookings": [
+            { "id": "b1", "date": "2027-02-01", "amount": "12,000", "owner": "alice", "renewal": "yes" },
+            { "id": "b2", "date": 20270201, "amount": 1e3, "owner": "zed", "renewal": true },
+            { "id": "b1", "amount": 5, "owner": "alice" }
+        ],
+        "booking": []
+    }"#;
+    assert_eq!(json_errors(json, &schema), [
+        "data.json: has an unknown key \"booking\" (did you mean \"bookings\"?)",
+        "data.json: payees[1].id: is a JSON number, not text (write it as a string: \"1001\")",
+        "data.json: payees[2]: is a string, not an object",
+        "data.json: bookings: no row has \"seats\", which the plan declares as `field booking.seats: number`",
+        "data.json: bookings[0].amount: \"12,000\" is not a number (use 12000)",
+        "data.json: bookings[0].renewal: \"yes\" is not true or false",
+        "data.json: bookings[1].date: is a JSON number, not a date (write it as a string, e.g. \"2027-01-15\")",
+        "data.json: bookings[1].amount: \"1e+3\" is not a number (write it out: 1000)",
+        "data.json: bookings[1].owner: \"zed\" is not a payee id in payees",
+        "data.json: bookings[2].date: is missing or empty, but every row needs one",
+        "data.json: bookings[2].id: \"b1\" is a duplicate id: bookings[0] has it too",
+    ]);
+}
+
+#[test]
+fn json_structure_errors() {
+    assert_eq!(json_errors("[1]", &schema()), ["data.json: is an array, not a JSON object (the file holds one object: { \"payees\": [...], \"bookings\": [...], ... })"]);
+    assert_eq!(
+        json_errors("{\n  \"payees\": [,]\n}", &schema()),
+        ["data.json:2: is not valid JSON: expected value (column 14)"]
+    );
+    assert_eq!(
+        json_errors(
+            "{\"payees\": [],\n \"bookings\": [{\"id\": \"b1\", \"amount\": 1, \"amount\": 2.50}]}",
+            &schema()
+        ),
+        ["data.json:2: has the key \"amount\" twice in one object (column 48)"]
+    );
+    assert_eq!(
+        json_errors(r#"{ "payees": {}, "bookings": [] }"#, &schema()),
+        ["data.json: payees: is an object, not an array of objects"]
+    );
+    let mut needs = schema();
+    needs.needs_quotas = true;
+    assert_eq!(
+        json_errors(r#"{ "payees": [] }"#, &needs),
+        [
+            "data.json: has no \"bookings\" table; every data set needs payees and bookings",
+            "data.json: has no \"quotas\" table; the plan reads quota(...)",
+        ]
+    );
+    assert_eq!(
+        json_errors(r#"{ "payees": [{"id": "a"}], "bookings": [], "splits": [{ "booking": "b1", "payee": "a", "share": 0.5 }, { "booking": "b1", "payee": "b", "share": 0.25 }] }"#, &schema()),
+        [
+            "data.json: splits[0].booking: \"b1\" is not a booking id in bookings",
+            "data.json: splits[0].booking: \"b1\" has shares summing to 75% (splits[0] and splits[1]), not 100%",
+            "data.json: splits[1].booking: \"b1\" is not a booking id in bookings",
+            "data.json: splits[1].payee: \"b\" is not a payee id in payees",
+        ]
+    );
+}
+
+// ---- From disk -----------------------------------------------------------------------
+
+/// A fresh folder under the system temp folder (tests write there; the loader never writes).
+fn temp_folder(name: &str) -> std::path::PathBuf {
+    let folder =
+        std::env::temp_dir().join(format!("payplan-data-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).unwrap();
+    folder
+}
+
+#[test]
+fn load_path_reads_a_folder_or_a_json_file() {
+    let folder = temp_folder("folder");
+    std::fs::write(folder.join("payees.csv"), PAYEES).unwrap();
+    std::fs::write(folder.join("booking.csv"), BOOKINGS).unwrap();
+    let shown = load_path(&folder, &schema()).unwrap_err().to_string();
+    assert_eq!(shown, format!(
+        "{}: is missing; every data set needs payees.csv and bookings.csv (the folder has booking.csv; rename it to bookings.csv)",
+        folder.join("bookings.csv").display()
+    ));
+    std::fs::write(folder.join("bookings.csv"), BOOKINGS).unwrap();
+    assert_eq!(load_path(&folder, &schema()).unwrap().bookings.len(), 2);
+    assert_eq!(
+        load_path(&folder.join("bookings.csv"), &schema()).unwrap_err().to_string(),
+        format!("{}: is one CSV file, not a data set (pass the folder that holds payees.csv, bookings.csv and the other files)", folder.join("bookings.csv").display())
+    );
+
+    let json = folder.join("data.json");
+    std::fs::write(&json, r#"{"payees": [{"id": "alice"}], "bookings": []}"#).unwrap();
+    assert_eq!(load_path(&json, &schema()).unwrap().payees.len(), 1);
+    let missing = folder.join("nothing-here");
+    assert_eq!(
+        load_path(&missing, &schema()).unwrap_err().to_string(),
+        format!("{}: does not exist", missing.display())
+    );
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
+#[test]
+fn unused_period_label_kinds_still_parse() {
+    let facts = load_ok(&with(
+        "quotas.csv",
+        "payee,quota,period,amount\nalice,q,M12,1\nalice,q,H2,1\nalice,q,Y1,1\nalice,q,Q4,1\n",
+    ));
+    let labels: Vec<PeriodLabel> = facts.quotas.iter().map(|q| q.period).collect();
+    assert_eq!(
+        labels.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        ["M12", "Q4", "H2", "Y1"]
+    );
+}
+
+// ---- No panics -----------------------------------------------------------------------
+
+/// Mutates `bytes` at a few pseudo-random places with bytes that matter to the parsers.
+fn mutate(bytes: &[u8], state: &mut u64) -> Vec<u8> {
+    const INTERESTING: &[u8] = b",\"\n\r\0\xff\xef-.9e%  EUR{}[]:0Q1M13Y";
+    let mut next = || {
+        *state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        usize::try_from(*state >> 33).unwrap()
+    };
+    let mut out = bytes.to_vec();
+    for _ in 0..1 + next() % 4 {
+        let at = next() % (out.len() + 1);
+        let byte = INTERESTING[next() % INTERESTING.len()];
+        match next() % 3 {
+            0 => out.insert(at, byte),
+            1 if at < out.len() => out[at] = byte,
+            _ if at < out.len() => {
+                out.remove(at);
+            }
+            _ => out.push(byte),
+        }
+    }
+    out
+}
+
+#[test]
+fn mutated_inputs_never_panic() {
+    let mut schema = schema();
+    schema.booking_fields = vec![
+        ("seats".into(), FieldType::Number),
+        ("discount".into(), FieldType::Money),
+    ];
+    schema.payee_fields = vec![
+        ("hired".into(), FieldType::Date),
+        ("remote".into(), FieldType::Bool),
+    ];
+    schema.needs_quotas = true;
+    let tables = [
+        ("payees.csv", "id,manager,start_date,end_date,target_incentive,hired,remote\nalice,bob,2027-01-01,,50000,2020-01-01,true\nbob,,,,1 USD,,false\n"),
+        ("bookings.csv", "id,date,amount,currency,owner,cancel_date,seats,discount\nb1,2027-02-01,1000 EUR,,alice,,3,5 EUR\nb2,2027-02-01,\"1,000\",USD,bob,2027-03-01,,\n"),
+        ("splits.csv", "booking,payee,share\nb1,alice,60%\nb1,bob,0.4\n"),
+        ("quotas.csv", "payee,quota,period,amount\nalice,bookings,Q1,100\nbob,bookings,M12,1\n"),
+        ("fx.csv", "currency,date,rate\nEUR,2027-01-01,1.1\n"),
+        ("accounts.csv", "account,payee,from,to\nacme,alice,2027-01-01,2027-06-30\nacme,bob,2027-07-01,\n"),
+    ];
+    let json = r#"{"payees": [{"id": "alice", "hired": "2020-01-01", "remote": true}, {"id": "bob", "manager": "alice"}],
+        "bookings": [{"id": "b1", "date": "2027-02-01", "amount": 1000.5, "currency": "EUR", "owner": "alice", "seats": 3, "discount": "5 EUR"}],
+        "quotas": [{"payee": "alice", "quota": "q", "period": "Q1", "amount": 1}], "fx": [{"currency": "EUR", "date": "2027-01-01", "rate": 1.1}]}"#;
+    let mut state = 7;
+    for round in 0..3000 {
+        let files: Vec<(String, Vec<u8>)> = tables
+            .iter()
+            .enumerate()
+            .map(|(i, (name, text))| {
+                let bytes = if round % tables.len() == i {
+                    mutate(text.as_bytes(), &mut state)
+                } else {
+                    text.as_bytes().to_vec()
+                };
+                (name.to_string(), bytes)
+            })
+            .collect();
+        let _ = load_csv_files(&files, &schema);
+        let mutated = mutate(json.as_bytes(), &mut state);
+        let _ = load_json_str("data.json", &String::from_utf8_lossy(&mutated), &schema);
+    }
+}

@@ -1,0 +1,169 @@
+//! The payplan engine: a lowered plan and facts in, payout lines out.
+//!
+//! Pure and deterministic: no IO, no clock, no hash-order iteration. Payees are
+//! evaluated in id order, each on its own (the evaluation order between payees is
+//! explicit: payees depend only on credit entries, computed once before any payee),
+//! and every amount is an exact `rust_decimal` with checked arithmetic.
+
+mod credit;
+mod error;
+mod eval;
+mod payee;
+mod round;
+mod value;
+
+pub use credit::{Credits, Entry};
+pub use error::{EvalError, Result};
+pub use eval::read_curve;
+pub use round::{format_amount, round};
+
+use payplan_facts::Facts;
+use payplan_ir::Plan;
+use rust_decimal::Decimal;
+
+/// What kind of line a statement line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LineKind {
+    /// An earnings component (commission, bonus, spif).
+    Component,
+    /// The `cap total` line.
+    Cap,
+    /// The draw.
+    Draw,
+    /// A negative total brought to zero.
+    Carry,
+    /// A recovery of the balance owed.
+    Recovery,
+    /// What is paid.
+    Payout,
+}
+
+/// One line of a period's statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// The line name: a component's name, or `cap`, `draw`, `carry`, `recovery`, `payout`.
+    pub name: String,
+    /// Its kind.
+    pub kind: LineKind,
+    /// The amount, rounded to the currency's minor unit.
+    pub amount: Decimal,
+}
+
+/// A payee's lines in one period, in output order (components, cap, draw, carry,
+/// recovery, payout; carry and recovery always present, possibly zero).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodLines {
+    /// The period label, e.g. `Q1`.
+    pub period: String,
+    /// The lines.
+    pub lines: Vec<Line>,
+}
+
+/// One eligible payee's results.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayeeResult {
+    /// Payee id.
+    pub id: String,
+    /// Payee name, if known.
+    pub name: Option<String>,
+    /// Every period of the term, in order.
+    pub periods: Vec<PeriodLines>,
+    /// The balance owed at term end (reported, not paid).
+    pub balance: Decimal,
+}
+
+/// Credit that this plan does not pay, reported so nothing disappears silently.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnpaidCredit {
+    /// Booking id.
+    pub booking: String,
+    /// Payee id.
+    pub payee: String,
+    /// Credit rule name.
+    pub rule: String,
+    /// Credit date.
+    pub date: chrono::NaiveDate,
+    /// Amount in the plan currency (negative for a reversal).
+    pub amount: Decimal,
+    /// Why it is not paid: `not eligible`, `before start date`, `after end date`.
+    pub reason: String,
+}
+
+/// The result of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Eligible payees, sorted by id.
+    pub payees: Vec<PayeeResult>,
+    /// Unpaid credit, in entry order.
+    pub unpaid: Vec<UnpaidCredit>,
+    /// How many entries were dated outside the term (not paid, only counted).
+    pub entries_outside_term: usize,
+}
+
+/// Evaluates a plan against facts.
+pub fn evaluate(plan: &Plan, facts: &Facts) -> Result<Outcome> {
+    let credits = credit::credit(plan, facts)?;
+    let eligible = eligibility(plan, facts)?;
+
+    let mut per_payee: Vec<Vec<&Entry>> = vec![Vec::new(); facts.payees.len()];
+    let mut unpaid = Vec::new();
+    for entry in &credits.entries {
+        let Some(payee) = facts.payees.get(entry.payee) else { continue };
+        let is_eligible = eligible.get(entry.payee).copied().unwrap_or(false);
+        let reason = if !is_eligible {
+            Some("not eligible")
+        } else if payee.start_date.is_some_and(|s| entry.date < s) {
+            Some("before start date")
+        } else if payee.end_date.is_some_and(|e| entry.date > e) {
+            Some("after end date")
+        } else {
+            None
+        };
+        match reason {
+            None => {
+                if let Some(list) = per_payee.get_mut(entry.payee) {
+                    list.push(entry);
+                }
+            }
+            Some(reason) => {
+                let reported = plan.rules.get(entry.rule).is_some_and(|r| r.reported);
+                if reported {
+                    unpaid.push(UnpaidCredit {
+                        booking: facts.bookings.get(entry.booking).map(|b| b.id.clone()).unwrap_or_default(),
+                        payee: payee.id.clone(),
+                        rule: plan.rules.get(entry.rule).map(|r| r.name.clone()).unwrap_or_default(),
+                        date: entry.date,
+                        amount: entry.amount,
+                        reason: reason.to_string(),
+                    });
+                }
+            }
+        }
+    }
+
+    let mut payees = Vec::new();
+    for (index, entries) in per_payee.into_iter().enumerate() {
+        if !eligible.get(index).copied().unwrap_or(false) {
+            continue;
+        }
+        let Some(payee) = facts.payees.get(index) else { continue };
+        payees.push(payee::evaluate_payee(plan, facts, payee, entries)?);
+    }
+    Ok(Outcome { payees, unpaid, entries_outside_term: credits.outside_term })
+}
+
+/// Whether each payee (by index) is eligible for the plan.
+fn eligibility(plan: &Plan, facts: &Facts) -> Result<Vec<bool>> {
+    let Some(rule) = &plan.eligible else {
+        return Ok(vec![true; facts.payees.len()]);
+    };
+    facts
+        .payees
+        .iter()
+        .map(|payee| {
+            let mut ev = eval::Evaluator::for_payee(plan, facts, eval::PayeeScope::new(plan, payee, Vec::new()));
+            ev.eval_bool(rule, None).map_err(|e| e.payee(&payee.id))
+        })
+        .collect()
+}
