@@ -1,7 +1,6 @@
 //! `payplan`: check plans and run them against data (cli.md). A thin shell over the
 //! library crates: read files, call the pipeline, print.
 
-mod output;
 mod report;
 
 use clap::{Parser, Subcommand};
@@ -42,11 +41,22 @@ enum Command {
         period: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
-        format: output::Format,
+        format: OutputFormat,
         /// Write the results to this file instead of stdout.
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
     },
+}
+
+/// The output formats of `payplan run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum OutputFormat {
+    /// Aligned columns for a terminal.
+    Table,
+    /// One row per line.
+    Csv,
+    /// One JSON document.
+    Json,
 }
 
 fn main() -> ExitCode {
@@ -107,7 +117,7 @@ fn schema(plan: &Plan) -> Schema {
     }
 }
 
-fn run(reporter: &mut Reporter, plan_path: &Path, data: &Path, period: Option<&str>, format: output::Format, output: Option<&Path>) -> bool {
+fn run(reporter: &mut Reporter, plan_path: &Path, data: &Path, period: Option<&str>, format: OutputFormat, output: Option<&Path>) -> bool {
     let Some((source, plan)) = check_file(reporter, plan_path) else { return false };
     if let Some(label) = period {
         if !plan.periods.iter().any(|p| p.label.to_string() == label) {
@@ -132,11 +142,12 @@ fn run(reporter: &mut Reporter, plan_path: &Path, data: &Path, period: Option<&s
             return false;
         }
     };
-    let text = match format {
-        output::Format::Csv => output::csv(&plan, &outcome, period),
-        output::Format::Json => output::json(&plan, &outcome, period),
-        output::Format::Table => output::table(&plan, &outcome, period),
+    let format = match format {
+        OutputFormat::Table => payplan_output::Format::Table,
+        OutputFormat::Csv => payplan_output::Format::Csv,
+        OutputFormat::Json => payplan_output::Format::Json,
     };
+    let text = payplan_output::render(format, &plan, &outcome, period);
     match output {
         Some(path) => {
             if let Err(e) = std::fs::write(path, text) {

@@ -101,6 +101,12 @@ pub struct Outcome {
     pub entries_outside_term: usize,
 }
 
+/// Runs the plan's credit rules alone: every credit entry of the term, in processing
+/// order (for explanations, bundles and tests of crediting).
+pub fn credit_entries(plan: &Plan, facts: &Facts) -> Result<Credits> {
+    credit::credit(plan, facts)
+}
+
 /// Evaluates a plan against facts.
 pub fn evaluate(plan: &Plan, facts: &Facts) -> Result<Outcome> {
     let credits = credit::credit(plan, facts)?;

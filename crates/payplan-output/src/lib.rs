@@ -1,4 +1,5 @@
-//! Writing a run's results: `csv`, `json` and the terminal `table` (cli.md).
+//! Writing a run's results: `csv`, `json` and the terminal `table` (cli.md). Shared by
+//! the command line and the browser build, so both print the same bytes.
 
 use payplan_eval::{format_amount, LineKind, Outcome};
 use payplan_ir::Plan;
@@ -7,7 +8,7 @@ use serde_json::{json, Value};
 use std::fmt::Write as _;
 
 /// The output formats of `payplan run`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Aligned columns for a terminal.
     Table,
@@ -15,6 +16,15 @@ pub enum Format {
     Csv,
     /// One JSON document.
     Json,
+}
+
+/// Renders an outcome in a format; `period` keeps one period's rows only.
+pub fn render(format: Format, plan: &Plan, outcome: &Outcome, period: Option<&str>) -> String {
+    match format {
+        Format::Csv => csv(plan, outcome, period),
+        Format::Json => json(plan, outcome, period),
+        Format::Table => table(plan, outcome, period),
+    }
 }
 
 /// Whether a line is printed: carry and recovery only when not zero (cli.md).
