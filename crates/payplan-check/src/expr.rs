@@ -682,12 +682,7 @@ impl<'a> Checker<'a> {
                 (Type::Money(_), Type::Money(_)) => "money times money has no meaning; multiply money by a number or a percent".to_string(),
                 _ => "both sides must have compatible types (language.md section 2)".to_string(),
             };
-            self.error(
-                Diagnostic::error("payplan::type", message, span, format!("{l} {} {r}", op.symbol()))
-                    .with_label(lhs.span, format!("{l}"))
-                    .with_label(rhs.span, format!("{r}"))
-                    .with_help(help),
-            );
+            self.error(Diagnostic::error("payplan::type", message, span, format!("{l} {} {r}", op.symbol())).with_help(help));
             return None;
         };
         let kind = match op {
