@@ -105,7 +105,13 @@ pub struct Checker<'a> {
     pub reads_quotas: bool,
     /// Whether any expression reads a metric.
     pub reads_metrics: bool,
+    /// How many lets and measures are being checked inside one another.
+    pub nesting: usize,
 }
+
+/// Most lets and measures defined through one another (every level nests the
+/// checker's and the engine's recursion once more).
+pub const MAX_DEFINITION_DEPTH: usize = 64;
 
 impl<'a> Checker<'a> {
     /// A checker for `plan`, with its declarations collected.
@@ -130,6 +136,7 @@ impl<'a> Checker<'a> {
             payee_fields: Vec::new(),
             reads_quotas: false,
             reads_metrics: false,
+            nesting: 0,
         };
         checker.collect_declarations();
         checker

@@ -1,7 +1,7 @@
 //! Expressions: type inference (language.md section 2), where each may appear
 //! (section 4), and lowering into `payplan-ir`.
 
-use crate::context::{Checked, Checker, Decl, State};
+use crate::context::{Checked, Checker, Decl, State, MAX_DEFINITION_DEPTH};
 use crate::settings::{booking_builtin, date_literal, payee_builtin, BOOKING_BUILTINS, PAYEE_BUILTINS};
 use crate::types::{Reads, Type};
 use payplan_facts::{Currency, FieldType};
@@ -312,11 +312,17 @@ impl<'a> Checker<'a> {
             }
             Some(State::Todo) => {}
         }
-        let (_, expr) = *self.lets.get(id)?;
+        let (name, expr) = *self.lets.get(id)?;
+        if self.nesting >= MAX_DEFINITION_DEPTH {
+            self.error(too_deep(&name.name, use_span));
+            return None;
+        }
         if let Some(s) = self.let_state.get_mut(id) {
             *s = State::InProgress;
         }
+        self.nesting += 1;
         let result = self.expr(expr, Place::Let).map(|t| Checked { expr: t.expr, ty: t.ty, reads: t.reads });
+        self.nesting -= 1;
         if let Some(s) = self.let_state.get_mut(id) {
             *s = match &result {
                 Some(c) => State::Done(c.clone()),
@@ -342,10 +348,16 @@ impl<'a> Checker<'a> {
             Some(State::Todo) => {}
         }
         let measure = *self.measures.get(id)?;
+        if self.nesting >= MAX_DEFINITION_DEPTH {
+            self.error(too_deep(&measure.name.name, use_span));
+            return None;
+        }
         if let Some(s) = self.measure_state.get_mut(id) {
             *s = State::InProgress;
         }
+        self.nesting += 1;
         let result = self.expr(&measure.expr, Place::Measure { in_period: measure.in_period }).map(|t| Checked { expr: t.expr, ty: t.ty, reads: t.reads });
+        self.nesting -= 1;
         if let Some(s) = self.measure_state.get_mut(id) {
             *s = match &result {
                 Some(c) => State::Done(c.clone()),
@@ -706,4 +718,9 @@ impl<'a> Checker<'a> {
         };
         Some(Typed { expr: ir::Expr { kind, span }, ty, reads })
     }
+}
+
+fn too_deep(name: &str, span: Span) -> Diagnostic {
+    Diagnostic::error("payplan::limit", format!("`{name}` is defined through more than {MAX_DEFINITION_DEPTH} nested lets and measures"), span, "too deep")
+        .with_help("define values more directly; long chains of names are hard to read too")
 }

@@ -59,8 +59,23 @@ enum OutputFormat {
     Json,
 }
 
+/// Stack for the worker thread: plans are walked recursively, and the syntax limits
+/// bound the depth (expressions 200 levels, definitions 64) well within this.
+const STACK_BYTES: usize = 256 * 1024 * 1024;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let worker = std::thread::Builder::new().stack_size(STACK_BYTES).spawn(move || execute(cli));
+    match worker.map(|handle| handle.join()) {
+        Ok(Ok(code)) => code,
+        _ => {
+            eprintln!("error: internal error: the worker thread failed");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn execute(cli: Cli) -> ExitCode {
     let mut reporter = Reporter::new(cli.error_format);
     let ok = match cli.command {
         Command::Check { plans } => plans.iter().fold(true, |ok, p| check_file(&mut reporter, p).is_some() && ok),

@@ -9,6 +9,9 @@ use payplan_facts::{Booking, Facts};
 use payplan_ir::{Plan, Recipients, RuleId, Value};
 use rust_decimal::Decimal;
 
+/// Deepest manager chain a rollup follows.
+pub const MAX_MANAGER_LEVELS: usize = 100;
+
 /// One credit entry: an amount of credit for one payee from one booking by one rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -67,12 +70,17 @@ pub fn credit(plan: &Plan, facts: &Facts) -> Result<Credits> {
             for entry in by_rule.get(*base).map(Vec::as_slice).unwrap_or(&[]) {
                 let mut manager = managers.get(entry.payee).copied().flatten();
                 // INVARIANT: the loader rejects manager cycles, so this chain ends; the
-                // bound is a second guard.
+                // depth limit keeps a pathological org chart from multiplying entries.
                 let mut hops = 0usize;
                 while let Some(m) = manager {
-                    out.push(Entry { rule: rule_id, payee: m, rolled_up_from: Some(entry.payee), ..entry.clone() });
                     hops += 1;
-                    if !*all_levels || hops > facts.payees.len() {
+                    if hops > MAX_MANAGER_LEVELS {
+                        let who = facts.payees.get(entry.payee).map_or("", |p| p.id.as_str());
+                        return Err(EvalError::new(format!("the manager chain above `{who}` is more than {MAX_MANAGER_LEVELS} levels deep"))
+                            .help("check the `manager` column of payees.csv"));
+                    }
+                    out.push(Entry { rule: rule_id, payee: m, rolled_up_from: Some(entry.payee), ..entry.clone() });
+                    if !*all_levels {
                         break;
                     }
                     manager = managers.get(m).copied().flatten();

@@ -176,14 +176,12 @@ impl<'a> Evaluator<'a> {
             ExprKind::Count { rule, filter, in_period } => {
                 let entries = self.entries_in_scope(*rule, filter.as_deref(), *in_period)?;
                 // Distinct bookings whose entries sum to more than zero.
-                let mut per_booking: Vec<(usize, Decimal)> = Vec::new();
+                let mut per_booking: std::collections::BTreeMap<usize, Decimal> = std::collections::BTreeMap::new();
                 for e in entries {
-                    match per_booking.iter_mut().find(|(b, _)| *b == e.booking) {
-                        Some((_, total)) => *total = value::add(*total, e.amount)?,
-                        None => per_booking.push((e.booking, e.amount)),
-                    }
+                    let total = per_booking.entry(e.booking).or_insert(Decimal::ZERO);
+                    *total = value::add(*total, e.amount)?;
                 }
-                Value::Number(Decimal::from(per_booking.iter().filter(|(_, t)| *t > Decimal::ZERO).count()))
+                Value::Number(Decimal::from(per_booking.values().filter(|t| **t > Decimal::ZERO).count()))
             }
             ExprKind::Quota { name, in_period } => Value::Money(self.period_values(name, *in_period, true)?),
             ExprKind::Metric { name, in_period } => Value::Number(self.period_values(name, *in_period, false)?),

@@ -35,6 +35,12 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
 pub const MAX_SOURCE_BYTES: usize = 4 * 1024 * 1024;
 /// Deepest nesting of brackets accepted (pest recurses once per level).
 const MAX_NESTING: usize = 64;
+/// Most `if`s in one file (each `else if` nests one level deeper in pest).
+const MAX_IFS: usize = 1000;
+/// Longest run of prefix operators (`- - x`, `not not x`).
+const MAX_PREFIX_RUN: usize = 32;
+/// Deepest expression tree accepted: later stages walk expressions recursively.
+pub const MAX_EXPR_DEPTH: usize = 200;
 
 /// Parses a whole `.plan` file. Returns the AST when the text is well formed, and every
 /// diagnostic found (literal problems such as an oversized number are collected; a
@@ -49,7 +55,7 @@ pub fn parse(source: &str) -> (Option<File>, Vec<Diagnostic>) {
     }
     match PlanParser::parse(Rule::file, source) {
         Ok(pairs) => {
-            let mut builder = Builder { source, diagnostics: Vec::new() };
+            let mut builder = Builder { source, diagnostics: Vec::new(), depth_reported: false };
             let file = builder.file(pairs);
             (Some(file), builder.diagnostics)
         }
@@ -57,13 +63,24 @@ pub fn parse(source: &str) -> (Option<File>, Vec<Diagnostic>) {
     }
 }
 
-/// Rejects absurd bracket nesting before pest recurses into it.
+/// Rejects input whose nesting would make the parser, checker or engine recurse too
+/// deep: bracket depth, `if` count and runs of prefix operators.
 fn check_nesting(source: &str) -> Option<Diagnostic> {
     let mut depth = 0usize;
+    let mut ifs = 0usize;
+    let mut prefix_run = 0usize;
     let mut in_string = false;
     let mut in_comment = false;
     let mut escaped = false;
+    let mut previous_word_char = false;
+    let bytes = source.as_bytes();
+    let too_deep = |at: usize, message: String, help: &str| {
+        Some(Diagnostic::error("payplan::limit", message, Span::new(at, at + 1), "too deep").with_help(help.to_string()))
+    };
     for (at, c) in source.char_indices() {
+        let word_char = c.is_ascii_alphanumeric() || c == '_';
+        let starts_word = word_char && !previous_word_char;
+        previous_word_char = word_char;
         if in_comment {
             in_comment = c != '\n';
             continue;
@@ -77,16 +94,28 @@ fn check_nesting(source: &str) -> Option<Diagnostic> {
             }
             continue;
         }
+        let word_is = |w: &str| starts_word && bytes.get(at..at + w.len()) == Some(w.as_bytes()) && !bytes.get(at + w.len()).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
+        if c == '-' || word_is("not") {
+            prefix_run += 1;
+            if prefix_run > MAX_PREFIX_RUN {
+                return too_deep(at, format!("more than {MAX_PREFIX_RUN} prefix operators in a row"), "write the expression without repeating `-` or `not`");
+            }
+        } else if !c.is_whitespace() && !(word_char && !starts_word) {
+            prefix_run = 0;
+        }
+        if word_is("if") {
+            ifs += 1;
+            if ifs > MAX_IFS {
+                return too_deep(at, format!("more than {MAX_IFS} `if` expressions in one file"), "look values up in a `table` instead of chaining `if`s");
+            }
+        }
         match c {
             '#' => in_comment = true,
             '"' => in_string = true,
             '(' | '[' | '{' => {
                 depth += 1;
                 if depth > MAX_NESTING {
-                    return Some(
-                        Diagnostic::error("payplan::limit", format!("brackets nest more than {MAX_NESTING} deep"), Span::new(at, at + 1), "too deep")
-                            .with_help("split the expression with `let`"),
-                    );
+                    return too_deep(at, format!("brackets nest more than {MAX_NESTING} deep"), "split the expression with `let`");
                 }
             }
             ')' | ']' | '}' => depth = depth.saturating_sub(1),
@@ -105,6 +134,7 @@ fn span_of(pair: &Pair<'_, Rule>) -> Span {
 struct Builder<'s> {
     source: &'s str,
     diagnostics: Vec<Diagnostic>,
+    depth_reported: bool,
 }
 
 impl<'s> Builder<'s> {
@@ -490,18 +520,34 @@ impl<'s> Builder<'s> {
     }
 
     fn expr(&mut self, pair: Pair<'s, Rule>) -> Expr {
+        let (expr, depth) = self.expr_with_depth(pair);
+        if depth > MAX_EXPR_DEPTH && !self.depth_reported {
+            self.depth_reported = true;
+            self.diagnostics.push(
+                Diagnostic::error("payplan::limit", format!("this expression nests more than {MAX_EXPR_DEPTH} levels deep"), expr.span, "too deep")
+                    .with_help("split it into named parts with `let`"),
+            );
+        }
+        expr
+    }
+
+    /// An expression and the depth of its tree.
+    fn expr_with_depth(&mut self, pair: Pair<'s, Rule>) -> (Expr, usize) {
         let pairs = pair.into_inner();
         // The closures below need `&mut self`; the Pratt parser takes them all at once,
         // so literal diagnostics go through a cell.
         let this = std::cell::RefCell::new(self);
         let expr = PRATT
             .map_primary(|primary| this.borrow_mut().primary(primary))
-            .map_prefix(|op, operand| {
+            .map_prefix(|op, (operand, depth)| {
                 let span = span_of(&op).to(operand.span);
                 let op = if op.as_rule() == Rule::neg { UnaryOp::Neg } else { UnaryOp::Not };
-                Expr { kind: ExprKind::Unary(op, Box::new(operand)), span }
+                if depth + 1 > MAX_EXPR_DEPTH {
+                    return (Expr { kind: ExprKind::Bool(false), span }, MAX_EXPR_DEPTH + 1);
+                }
+                (Expr { kind: ExprKind::Unary(op, Box::new(operand)), span }, depth + 1)
             })
-            .map_infix(|lhs, op, rhs| {
+            .map_infix(|(lhs, left_depth), op, (rhs, right_depth)| {
                 let span = lhs.span.to(rhs.span);
                 let op_span = span_of(&op);
                 let op = match op.as_rule() {
@@ -539,23 +585,38 @@ impl<'s> Builder<'s> {
                         }
                     }
                 }
-                Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span }
+                let depth = left_depth.max(right_depth) + 1;
+                if depth > MAX_EXPR_DEPTH {
+                    // Too deep: stop growing the tree (it is an error anyway, and a deep
+                    // tree would overflow the stack of every later recursive walk, drop included).
+                    return (Expr { kind: ExprKind::Bool(false), span }, depth.min(MAX_EXPR_DEPTH + 1));
+                }
+                (Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span }, depth)
             })
             .parse(pairs);
         expr
     }
 
-    fn primary(&mut self, pair: Pair<'s, Rule>) -> Expr {
+    fn primary(&mut self, pair: Pair<'s, Rule>) -> (Expr, usize) {
         let span = span_of(&pair);
         let rule = pair.as_rule();
+        let mut depth = 1usize;
+        let mut sub = |this: &mut Self, p: Pair<'s, Rule>| {
+            let (e, d) = this.expr_with_depth(p);
+            depth = depth.max(d + 1);
+            e
+        };
         let kind = match rule {
-            Rule::paren => ExprKind::Paren(Box::new(self.expr_opt(pair.into_inner().next(), span))),
-            Rule::list => ExprKind::List(pair.into_inner().map(|p| self.expr(p)).collect()),
+            Rule::paren => ExprKind::Paren(Box::new(match pair.into_inner().next() {
+                Some(p) => sub(self, p),
+                None => self.expr_opt(None, span),
+            })),
+            Rule::list => ExprKind::List(pair.into_inner().map(|p| sub(self, p)).collect()),
             Rule::if_expr => {
-                let mut inner = pair.into_inner();
-                let cond = self.expr_opt(inner.next(), span);
-                let then = self.expr_opt(inner.next(), span);
-                let otherwise = self.expr_opt(inner.next(), span);
+                let mut parts: Vec<Expr> = pair.into_inner().map(|p| sub(self, p)).collect();
+                let otherwise = parts.pop().unwrap_or_else(|| self.expr_opt(None, span));
+                let then = parts.pop().unwrap_or_else(|| self.expr_opt(None, span));
+                let cond = parts.pop().unwrap_or_else(|| self.expr_opt(None, span));
                 ExprKind::If(Box::new(cond), Box::new(then), Box::new(otherwise))
             }
             Rule::date => ExprKind::Date(DateLit { text: pair.as_str().to_string(), span }),
@@ -575,17 +636,24 @@ impl<'s> Builder<'s> {
             Rule::call => {
                 let mut inner = pair.into_inner();
                 let callee = self.ident_opt(inner.next(), span);
-                ExprKind::Call(callee, inner.map(|p| self.expr(p)).collect())
+                ExprKind::Call(callee, inner.map(|p| sub(self, p)).collect())
             }
             Rule::lookup => {
                 let mut inner = pair.into_inner();
                 let name = self.ident_opt(inner.next(), span);
-                ExprKind::Lookup(name, Box::new(self.expr_opt(inner.next(), span)))
+                let key = match inner.next() {
+                    Some(p) => sub(self, p),
+                    None => self.expr_opt(None, span),
+                };
+                ExprKind::Lookup(name, Box::new(key))
             }
             Rule::name => ExprKind::Name(self.ident_opt(pair.into_inner().next(), span)),
             _ => ExprKind::Literal(self.literal(pair).kind),
         };
-        Expr { kind, span }
+        if depth > MAX_EXPR_DEPTH {
+            return (Expr { kind: ExprKind::Bool(false), span }, MAX_EXPR_DEPTH + 1);
+        }
+        (Expr { kind, span }, depth)
     }
 
     // ------------------------------------------------------------ leaves
@@ -1007,6 +1075,16 @@ mod tests {
             let (file, diagnostics) = parse(&source);
             assert!(diagnostics.is_empty() && file.is_some(), "{:?}: {diagnostics:#?}", case.path());
         }
+    }
+
+    #[test]
+    fn long_chains_are_diagnostics_not_stack_overflows() {
+        let sum = format!("plan \"p\" {{ let x = {}1 }}", "1 + ".repeat(50_000));
+        assert!(first_error(&sum).message.contains("levels deep"));
+        let negs = format!("plan \"p\" {{ let x = {}1 }}", "- ".repeat(50_000));
+        assert!(first_error(&negs).message.contains("prefix operators"));
+        let ifs = format!("plan \"p\" {{ let x = {}1 }}", "if true then 1 else ".repeat(50_000));
+        assert!(first_error(&ifs).message.contains("`if`"));
     }
 
     #[test]
