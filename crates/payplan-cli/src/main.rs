@@ -78,7 +78,7 @@ fn main() -> ExitCode {
 fn execute(cli: Cli) -> ExitCode {
     let mut reporter = Reporter::new(cli.error_format);
     let ok = match cli.command {
-        Command::Check { plans } => plans.iter().fold(true, |ok, p| check_file(&mut reporter, p).is_some() && ok),
+        Command::Check { plans } => plans.iter().fold(true, |ok, p| check_only(&mut reporter, p) && ok),
         Command::Run { plan, data, period, format, output } => run(&mut reporter, &plan, &data, period.as_deref(), format, output.as_deref()),
     };
     reporter.finish();
@@ -106,6 +106,22 @@ fn read_source(reporter: &mut Reporter, path: &Path) -> Option<SourceFile> {
             None
         }
     }
+}
+
+/// `payplan check` of one file: clean when it has no error. A file of tests alone
+/// (`use "other.plan"`) is checked together with the plan it uses.
+fn check_only(reporter: &mut Reporter, path: &Path) -> bool {
+    let Some(source) = read_source(reporter, path) else { return false };
+    let (file, _) = payplan_syntax::parse(&source.text);
+    if let Some(used) = file.as_ref().filter(|f| f.plan.is_none()).and_then(|f| f.use_path.as_ref()) {
+        let target = path.parent().unwrap_or(Path::new("")).join(&used.value);
+        return check_file(reporter, &target).is_some();
+    }
+    let checked = payplan_check::check_source(&source.text);
+    for diagnostic in &checked.diagnostics {
+        reporter.diagnostic(&source, diagnostic);
+    }
+    !checked.has_errors()
 }
 
 /// Parses and checks one plan file, printing its diagnostics.

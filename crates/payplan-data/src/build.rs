@@ -396,7 +396,8 @@ fn build_booking(r: &mut RowReader, built: &mut Built) {
     r.refers(built, "owner", owner.as_ref(), Table::Payees);
     let status = r.optional("status", cell::text);
     let cancel_date = r.optional("cancel_date", cell::date);
-    r.check_order(("the booking date", date), ("cancel_date", cancel_date));
+    // A cancel date before the booking date is accepted: the clawback rule of
+    // language.md section 5 gives it a meaning (a reversal dated on the cancel date).
     let account = r.optional("account", cell::text);
     let fields = r.fields(&MoneyContext::Booking {
         currency_cell,

@@ -43,8 +43,8 @@
 //! - A period label must lie wholly within the term (any kind: `Y1`, `H2`, `Q3`, `M11`).
 //!
 //! Rows and references
-//! - `end_date` before `start_date`, `to` before `from`, and `cancel_date` before the
-//!   booking's `date` are errors.
+//! - `end_date` before `start_date` and `to` before `from` are errors. A `cancel_date`
+//!   before the booking's `date` is accepted: the clawback rule gives it a meaning.
 //! - A booking, or a booking money field, in a currency other than the plan's needs an
 //!   fx row for that currency dated on or before the booking's date.
 //! - An fx row for the plan currency is dropped when its rate is exactly 1 (it says
