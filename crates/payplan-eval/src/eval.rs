@@ -3,6 +3,7 @@
 
 use crate::credit::{describe, Entry};
 use crate::error::{EvalError, Result};
+use crate::trace::{Prorated, TargetRow, TargetValue};
 use crate::value;
 use chrono::NaiveDate;
 use payplan_facts::{Booking, Facts, FieldValue, Payee, PeriodValue};
@@ -28,12 +29,14 @@ pub struct PayeeScope<'a> {
     pub period: usize,
     measure_cache: Vec<Option<Value>>,
     let_cache: Vec<Option<Value>>,
+    /// Quotas and metrics read in the current period, when tracing.
+    pub targets: Option<Vec<TargetValue>>,
 }
 
 impl<'a> PayeeScope<'a> {
     /// A scope for `payee` with its paid entries.
     pub fn new(plan: &Plan, payee: &'a Payee, entries: Vec<&'a Entry>) -> PayeeScope<'a> {
-        PayeeScope { payee, entries, period: 0, measure_cache: vec![None; plan.measures.len()], let_cache: vec![None; plan.lets.len()] }
+        PayeeScope { payee, entries, period: 0, measure_cache: vec![None; plan.measures.len()], let_cache: vec![None; plan.lets.len()], targets: None }
     }
 }
 
@@ -65,6 +68,16 @@ impl<'a> Evaluator<'a> {
             scope.measure_cache.iter_mut().for_each(|v| *v = None);
             scope.let_cache.iter_mut().for_each(|v| *v = None);
         }
+    }
+
+    /// The current period.
+    pub fn period(&self) -> Option<&'a payplan_ir::Period> {
+        self.plan.periods.get(self.scope.as_ref().map_or(0, |s| s.period))
+    }
+
+    /// A measure's value if it was computed at the current period end.
+    pub fn cached_measure(&self, id: usize) -> Option<Value> {
+        self.scope.as_ref().and_then(|s| s.measure_cache.get(id).cloned().flatten())
     }
 
     /// The current period's bounds.
@@ -305,6 +318,7 @@ impl<'a> Evaluator<'a> {
         let start = rows.partition_point(|r| (r.payee.as_str(), r.name.as_str()) < (payee.id.as_str(), name));
         let mut total = Decimal::ZERO;
         let mut found = false;
+        let mut used = Vec::new();
         for row in rows.get(start..).unwrap_or(&[]).iter().take_while(|r| r.payee == payee.id && r.name == name) {
             let Some((row_start, row_end)) = row.period.span(self.plan.term_start) else { continue };
             let in_scope = if in_period {
@@ -317,12 +331,17 @@ impl<'a> Evaluator<'a> {
             }
             found = true;
             let mut amount = row.value;
+            let mut prorated = None;
             if is_quota && self.plan.prorate {
                 let active = active_days(payee, row_start, row_end);
-                let days = Decimal::from(row_end.signed_duration_since(row_start).num_days() + 1);
-                amount = value::div(value::mul(amount, Decimal::from(active))?, days)?;
+                let days = row_end.signed_duration_since(row_start).num_days() + 1;
+                amount = value::div(value::mul(amount, Decimal::from(active))?, Decimal::from(days))?;
+                prorated = Some(Prorated { active_days: active, days, value: amount });
             }
             total = value::add(total, amount)?;
+            if scope.targets.is_some() {
+                used.push(TargetRow { period: row.period.to_string(), value: row.value, prorated });
+            }
         }
         if !found {
             let what = if is_quota { "quota" } else { "metric" };
@@ -330,6 +349,12 @@ impl<'a> Evaluator<'a> {
             let file = if is_quota { "quotas.csv" } else { "metrics.csv" };
             return Err(EvalError::new(format!("payee `{}` has no {what} `{name}` {scope_words}", payee.id))
                 .help(format!("add a row to {file}: `{},{name},{},...`", payee.id, period.label)));
+        }
+        if let Some(targets) = self.scope.as_mut().and_then(|s| s.targets.as_mut()) {
+            let kind = if is_quota { "quota" } else { "metric" };
+            if !targets.iter().any(|t| t.kind == kind && t.name == name && t.in_period == in_period) {
+                targets.push(TargetValue { kind, name: name.to_string(), in_period, value: total, rows: used });
+            }
         }
         Ok(total)
     }

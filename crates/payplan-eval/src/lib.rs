@@ -10,6 +10,7 @@ mod error;
 mod eval;
 mod payee;
 mod round;
+pub mod trace;
 mod value;
 
 pub use credit::{Credits, Entry};
@@ -109,6 +110,21 @@ pub fn credit_entries(plan: &Plan, facts: &Facts) -> Result<Credits> {
 
 /// Evaluates a plan against facts.
 pub fn evaluate(plan: &Plan, facts: &Facts) -> Result<Outcome> {
+    evaluate_payees(plan, facts, None).map(|(outcome, _)| outcome)
+}
+
+/// Evaluates a plan and explains one payee's lines: the same computation as
+/// [`evaluate`], recording every figure it uses. `None` when the payee is not eligible
+/// or unknown.
+pub fn explain(plan: &Plan, facts: &Facts, payee: &str) -> Result<Option<(Outcome, trace::PayeeTrace)>> {
+    let Some(index) = facts.payee_index(payee) else { return Ok(None) };
+    let (outcome, traces) = evaluate_payees(plan, facts, Some(index))?;
+    Ok(traces.into_iter().next().map(|t| (outcome, t)))
+}
+
+/// The run, with the trace of the payee at `traced` (by index) when asked; only that
+/// payee is evaluated then.
+fn evaluate_payees(plan: &Plan, facts: &Facts, traced: Option<usize>) -> Result<(Outcome, Vec<trace::PayeeTrace>)> {
     let credits = credit::credit(plan, facts)?;
     let eligible = eligibility(plan, facts)?;
 
@@ -149,14 +165,21 @@ pub fn evaluate(plan: &Plan, facts: &Facts) -> Result<Outcome> {
     }
 
     let mut payees = Vec::new();
+    let mut traces = Vec::new();
     for (index, entries) in per_payee.into_iter().enumerate() {
-        if !eligible.get(index).copied().unwrap_or(false) {
+        if !eligible.get(index).copied().unwrap_or(false) || traced.is_some_and(|t| t != index) {
             continue;
         }
         let Some(payee) = facts.payees.get(index) else { continue };
-        payees.push(payee::evaluate_payee(plan, facts, payee, entries)?);
+        let (result, trace) = payee::evaluate_payee(plan, facts, payee, entries, traced.is_some())?;
+        payees.push(result);
+        traces.extend(trace);
     }
-    Ok(Outcome { payees, unpaid, entries_outside_term: credits.outside_term })
+    if let Some(t) = traced {
+        let id = facts.payees.get(t).map(|p| p.id.as_str()).unwrap_or_default();
+        unpaid.retain(|u| u.payee == id);
+    }
+    Ok((Outcome { payees, unpaid, entries_outside_term: credits.outside_term }, traces))
 }
 
 /// Whether each payee (by index) is eligible for the plan.

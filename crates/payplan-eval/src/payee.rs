@@ -1,98 +1,262 @@
 //! One payee's term: earnings per component (section 7), caps (section 8), then the
-//! lines, draws, carry, recovery and balance (section 9).
+//! lines, draws, carry, recovery and balance (section 9), period by period.
+//!
+//! When a trace is asked for, every step records what it computed as it goes; the
+//! lines are always built from the same figures.
 
-use crate::credit::Entry;
+use crate::credit::{describe, Entry};
 use crate::error::{EvalError, Result};
 use crate::eval::{active_days, Evaluator, PayeeScope};
 use crate::round::round;
+use crate::trace::{
+    BandTrace, BonusTrace, BookingEarnings, CapTotalTrace, ComponentTrace, EntryTrace, Ledger, MeasureValue, Part, PayeeTrace, PeriodCapTrace, PeriodTrace, Slice,
+    TermCapTrace, TierTrace,
+};
 use crate::value;
 use crate::{Line, LineKind, PayeeResult, PeriodLines};
 use chrono::NaiveDate;
 use payplan_facts::{Facts, Payee};
-use payplan_ir::{BandValue, Commission, Component, ComponentKind, DrawKind, Plan, Spif, SpifBasis, TierMode, Tiers};
+use payplan_ir::{BandValue, Commission, Component, ComponentKind, DrawKind, Plan, Spif, SpifBasis, TierMode, Tiers, Value};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
-/// Evaluates one eligible payee over the whole term.
-pub fn evaluate_payee<'a>(plan: &'a Plan, facts: &'a Facts, payee: &'a Payee, entries: Vec<&'a Entry>) -> Result<PayeeResult> {
-    let mut ev = Evaluator::for_payee(plan, facts, PayeeScope::new(plan, payee, entries));
-    let periods = plan.periods.len();
-    let active: Vec<bool> = plan.periods.iter().map(|p| active_days(payee, p.start, p.end) > 0).collect();
+/// Where a component stands between periods.
+#[derive(Debug, Clone, Copy, Default)]
+struct Running {
+    /// `E(p-1)`.
+    earned: Decimal,
+    /// `C(p-1)`.
+    cumulative: Decimal,
+    /// `round(C(p-1))`.
+    paid: Decimal,
+    /// Sum of per-period earnings (in-period commissions, per-period bonuses).
+    sum: Decimal,
+}
 
-    // C(p) per component, after every cap but the total cap.
-    let mut cumulative: Vec<Vec<Decimal>> = vec![Vec::with_capacity(periods); plan.components.len()];
-    for (c, component) in plan.components.iter().enumerate() {
-        let mut earned_before = Decimal::ZERO; // E(p-1)
-        let mut capped_before = Decimal::ZERO; // C(p-1)
-        let mut running = Decimal::ZERO; // sum of per-period earnings (in-period forms)
-        for (i, period) in plan.periods.iter().enumerate() {
-            if !active.get(i).copied().unwrap_or(false) {
-                // Not evaluated: everything to date carries over unchanged.
-                if let Some(col) = cumulative.get_mut(c) {
-                    col.push(capped_before);
-                }
-                continue;
-            }
-            ev.set_period(i);
-            let annotate = |e: EvalError| e.payee(&payee.id).period(period.label);
-            let earned = earnings(&mut ev, component, &mut running).map_err(annotate)?;
-            let mut change = value::sub(earned, earned_before).map_err(annotate)?;
-            if let Some(cap) = &component.cap_per_period {
-                let limit = ev.eval_decimal(cap, None).map_err(annotate)?;
-                change = change.min(limit);
-            }
-            let capped = value::add(capped_before, change).map_err(annotate)?;
-            if let Some(col) = cumulative.get_mut(c) {
-                col.push(capped);
-            }
-            earned_before = earned;
-            capped_before = capped;
-        }
+/// Evaluates one eligible payee over the whole term, with its trace when asked.
+pub fn evaluate_payee<'a>(plan: &'a Plan, facts: &'a Facts, payee: &'a Payee, entries: Vec<&'a Entry>, traced: bool) -> Result<(PayeeResult, Option<PayeeTrace>)> {
+    let mut scope = PayeeScope::new(plan, payee, entries);
+    if traced {
+        scope.targets = Some(Vec::new());
     }
+    let mut ev = Evaluator::for_payee(plan, facts, scope);
+    let digits = plan.currency.minor_units();
+    let first_active = plan.periods.iter().position(|p| active_days(payee, p.start, p.end) > 0);
+    let mut running = vec![Running::default(); plan.components.len()];
+    let mut lines_to_date = Decimal::ZERO;
+    let mut cap_taken = Decimal::ZERO;
+    let mut balance = Decimal::ZERO;
+    let mut periods = Vec::with_capacity(plan.periods.len());
+    let mut period_traces = Vec::new();
 
-    lines(&mut ev, plan, payee, &active, &cumulative)
+    for (i, period) in plan.periods.iter().enumerate() {
+        let annotate = |e: EvalError| e.payee(&payee.id).period(period.label);
+        let active = active_days(payee, period.start, period.end) > 0;
+        ev.set_period(i);
+        let mut lines = Vec::with_capacity(plan.components.len() + 5);
+        let mut component_traces = Vec::new();
+        let mut total = Decimal::ZERO;
+        for (component, state) in plan.components.iter().zip(running.iter_mut()) {
+            let mut trace = traced.then(|| ComponentTrace {
+                name: component.name.clone(),
+                kind: match component.kind {
+                    ComponentKind::Commission(_) => "commission",
+                    ComponentKind::Bonus(_) => "bonus",
+                    ComponentKind::Spif(_) => "spif",
+                },
+                part: None,
+                carried: Decimal::ZERO,
+                bonus: None,
+                earned_to_date: state.earned,
+                earned_before: state.earned,
+                period_cap: None,
+                cumulative: state.cumulative,
+                cumulative_rounded: state.paid,
+                paid_before: state.paid,
+                line: Decimal::ZERO,
+            });
+            // A period wholly outside the active dates is not evaluated: everything to
+            // date carries over unchanged and the line is zero.
+            let line = if active {
+                let earned = earnings(&mut ev, component, &mut state.sum, trace.as_mut()).map_err(annotate)?;
+                let mut change = value::sub(earned, state.earned).map_err(annotate)?;
+                if let Some(cap) = &component.cap_per_period {
+                    let limit = ev.eval_decimal(cap, None).map_err(annotate)?;
+                    let allowed = change.min(limit);
+                    if let Some(t) = trace.as_mut() {
+                        t.period_cap = Some(PeriodCapTrace { limit, change, allowed, forfeited: value::sub(change, allowed).map_err(annotate)? });
+                    }
+                    change = allowed;
+                }
+                let cumulative = value::add(state.cumulative, change).map_err(annotate)?;
+                let rounded = round(cumulative, digits, plan.rounding);
+                let line = value::sub(rounded, state.paid).map_err(annotate)?;
+                if let Some(t) = trace.as_mut() {
+                    t.earned_to_date = earned;
+                    t.cumulative = cumulative;
+                    t.cumulative_rounded = rounded;
+                    t.line = line;
+                }
+                *state = Running { earned, cumulative, paid: rounded, sum: state.sum };
+                line
+            } else {
+                Decimal::ZERO
+            };
+            total = value::add(total, line).map_err(annotate)?;
+            lines.push(Line { name: component.name.clone(), kind: LineKind::Component, amount: line });
+            component_traces.extend(trace);
+        }
+        lines_to_date = value::add(lines_to_date, total).map_err(annotate)?;
+
+        let mut cap_trace = None;
+        if let Some(cap) = &plan.cap_total {
+            let mut cap_line = Decimal::ZERO;
+            if active {
+                let limit = round(ev.eval_decimal(cap, None).map_err(annotate)?, digits, plan.rounding);
+                let taken = -(value::sub(lines_to_date, limit).map_err(annotate)?.max(Decimal::ZERO));
+                cap_line = value::sub(taken, cap_taken).map_err(annotate)?;
+                if traced {
+                    cap_trace = Some(CapTotalTrace { limit, lines_to_date, taken_to_date: taken, taken_before: cap_taken, line: cap_line });
+                }
+                cap_taken = taken;
+            }
+            total = value::add(total, cap_line).map_err(annotate)?;
+            lines.push(Line { name: "cap".into(), kind: LineKind::Cap, amount: cap_line });
+        }
+
+        let mut ledger = Ledger { total, balance_before: balance, ..Ledger::default() };
+        if let Some(draw) = &plan.draw {
+            let in_draw = active && first_active.is_some_and(|first| i >= first && draw.periods.is_none_or(|n| i < first.saturating_add(n as usize)));
+            if in_draw {
+                let mut amount = ev.eval_decimal(&draw.amount, None).map_err(annotate)?;
+                if plan.prorate {
+                    let days = Decimal::from(period.end.signed_duration_since(period.start).num_days() + 1);
+                    let active_part = Decimal::from(active_days(payee, period.start, period.end));
+                    amount = value::div(value::mul(amount, active_part).map_err(annotate)?, days).map_err(annotate)?;
+                }
+                ledger.draw_period = true;
+                ledger.draw_amount = round(amount, digits, plan.rounding);
+                ledger.draw = value::sub(ledger.draw_amount, total).map_err(annotate)?.max(Decimal::ZERO);
+            }
+            lines.push(Line { name: "draw".into(), kind: LineKind::Draw, amount: ledger.draw });
+        }
+        let with_draw = value::add(total, ledger.draw).map_err(annotate)?;
+        ledger.carry = if with_draw < Decimal::ZERO { -with_draw } else { Decimal::ZERO };
+        if balance > Decimal::ZERO {
+            ledger.recovery = -(balance.min(value::sub(with_draw, ledger.draw_amount).map_err(annotate)?.max(Decimal::ZERO)));
+        }
+        ledger.payout = value::add(value::add(with_draw, ledger.carry).map_err(annotate)?, ledger.recovery).map_err(annotate)?;
+        let recoverable = if plan.draw.as_ref().is_some_and(|d| d.kind == DrawKind::Recoverable) { ledger.draw } else { Decimal::ZERO };
+        balance = value::add(value::add(value::add(balance, recoverable).map_err(annotate)?, ledger.carry).map_err(annotate)?, ledger.recovery).map_err(annotate)?;
+        ledger.balance_after = balance;
+        lines.push(Line { name: "carry".into(), kind: LineKind::Carry, amount: ledger.carry });
+        lines.push(Line { name: "recovery".into(), kind: LineKind::Recovery, amount: ledger.recovery });
+        lines.push(Line { name: "payout".into(), kind: LineKind::Payout, amount: ledger.payout });
+        for line in &mut lines {
+            if line.amount.is_zero() {
+                line.amount = Decimal::ZERO;
+            }
+        }
+
+        if traced {
+            let measures = plan
+                .measures
+                .iter()
+                .enumerate()
+                .filter_map(|(id, m)| ev.cached_measure(id).map(|v| MeasureValue { name: m.name.clone(), value: show_value(&v), in_period: m.in_period }))
+                .collect();
+            let targets = ev.scope.as_mut().and_then(|s| s.targets.as_mut()).map(std::mem::take).unwrap_or_default();
+            period_traces.push(PeriodTrace {
+                period: period.label.to_string(),
+                start: period.start,
+                end: period.end,
+                evaluated: active,
+                measures,
+                targets,
+                components: component_traces,
+                cap_total: cap_trace,
+                ledger,
+            });
+        }
+        periods.push(PeriodLines { period: period.label.to_string(), lines });
+    }
+    let trace = traced.then(|| PayeeTrace { payee: payee.id.clone(), name: payee.name.clone(), periods: period_traces, balance });
+    Ok((PayeeResult { id: payee.id.clone(), name: payee.name.clone(), periods, balance }, trace))
+}
+
+/// A value as a statement shows it.
+fn show_value(value: &Value) -> String {
+    match value {
+        Value::Number(n) | Value::Money(n) => n.normalize().to_string(),
+        Value::Date(d) => d.to_string(),
+        Value::Text(t) => t.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Duration(d) => format!("{d} days"),
+    }
 }
 
 /// `E(p)` of a component at the evaluator's period end.
-fn earnings(ev: &mut Evaluator<'_>, component: &Component, running: &mut Decimal) -> Result<Decimal> {
+fn earnings(ev: &mut Evaluator<'_>, component: &Component, sum: &mut Decimal, trace: Option<&mut ComponentTrace>) -> Result<Decimal> {
     let plan = ev.plan;
-    let period_index = ev.scope.as_ref().map_or(0, |s| s.period);
-    let period = plan.periods.get(period_index).ok_or_else(|| EvalError::new("internal error: no such period"))?;
+    let period = ev.period().ok_or_else(|| EvalError::new("internal error: no such period"))?;
     match &component.kind {
         ComponentKind::Commission(commission) => {
-            if commission.in_period {
+            let low = if commission.in_period { period.start } else { plan.term_start };
+            let part = commission_part(ev, component, commission, low, period.end, trace.is_some())?;
+            let earned = if commission.in_period {
                 // Each period alone; E is their running sum.
-                let alone = commission_to_date(ev, component, commission, period.start)?;
-                *running = value::add(*running, alone)?;
-                Ok(*running)
+                let carried = *sum;
+                *sum = value::add(*sum, part.earned)?;
+                if let Some(t) = trace {
+                    t.carried = carried;
+                    t.part = Some(part);
+                }
+                *sum
             } else {
-                commission_to_date(ev, component, commission, plan.term_start)
-            }
+                let earned = part.earned;
+                if let Some(t) = trace {
+                    t.part = Some(part);
+                }
+                earned
+            };
+            Ok(earned)
         }
         ComponentKind::Bonus(bonus) => {
             let holds = match &bonus.when {
-                Some(when) => ev.eval_bool(when, None)?,
-                None => true,
+                Some(when) => Some(ev.eval_bool(when, None)?),
+                None => None,
             };
-            let pay = if holds { ev.eval_decimal(&bonus.pay, None)? } else { Decimal::ZERO };
+            let pay = if holds.unwrap_or(true) { ev.eval_decimal(&bonus.pay, None)? } else { Decimal::ZERO };
+            let carried = *sum;
             let earned = if bonus.per_period {
-                *running = value::add(*running, pay)?;
-                *running
+                *sum = value::add(*sum, pay)?;
+                *sum
             } else {
                 pay
             };
-            term_cap(ev, component, earned)
+            let (capped, term_cap) = term_cap(ev, component, earned)?;
+            if let Some(t) = trace {
+                t.carried = if bonus.per_period { carried } else { Decimal::ZERO };
+                t.bonus = Some(BonusTrace { when: holds, pay, per_period: bonus.per_period, earned, term_cap });
+            }
+            Ok(capped)
         }
-        ComponentKind::Spif(spif) => spif_to_date(ev, component, spif),
+        ComponentKind::Spif(spif) => {
+            let part = spif_part(ev, component, spif, plan.term_start, period.end, trace.is_some())?;
+            let earned = part.earned;
+            if let Some(t) = trace {
+                t.part = Some(part);
+            }
+            Ok(earned)
+        }
     }
 }
 
-/// A commission's earnings over entries dated from `low` to the period end: per-entry
-/// earnings attributed to bookings, then booking caps, gate and term cap.
-fn commission_to_date(ev: &mut Evaluator<'_>, component: &Component, commission: &Commission, low: NaiveDate) -> Result<Decimal> {
-    let in_period = commission.in_period;
-    let entries = ev.entries_in_scope(commission.rule, commission.filter.as_ref(), in_period)?;
-    let entries: Vec<&Entry> = entries.into_iter().filter(|e| e.date >= low).collect();
+/// A commission's earnings over entries dated `from..=to`: per-entry earnings
+/// attributed to bookings, then booking caps, gate and term cap.
+fn commission_part(ev: &mut Evaluator<'_>, component: &Component, commission: &Commission, from: NaiveDate, to: NaiveDate, traced: bool) -> Result<Part> {
+    let entries = ev.entries_in_scope(commission.rule, commission.filter.as_ref(), commission.in_period)?;
+    let entries: Vec<&Entry> = entries.into_iter().filter(|e| e.date >= from && e.date <= to).collect();
     let bands = match &commission.tiers {
         Some(tiers) => Some(scaled_bands(ev, tiers)?),
         None => None,
@@ -105,52 +269,142 @@ fn commission_to_date(ev: &mut Evaluator<'_>, component: &Component, commission:
         _ => None,
     };
     let mut by_booking: BTreeMap<usize, Decimal> = BTreeMap::new();
+    let mut entry_traces = Vec::new();
     let mut position = Decimal::ZERO;
     for entry in &entries {
         let view = ev.view(entry)?;
         let rate = match &commission.rate {
-            Some(rate) => Some(ev.eval_decimal(rate, Some(&view)).map_err(|e| e.booking(crate::credit::describe(view.booking)))?),
+            Some(rate) => Some(ev.eval_decimal(rate, Some(&view)).map_err(|e| e.booking(describe(view.booking)))?),
             None => None,
         };
-        let earned = match (&bands, retroactive_band) {
+        let mut slices = Vec::new();
+        let mut moved = None;
+        let earned = match (&bands, &retroactive_band) {
             (None, _) => value::mul(entry.amount, rate.unwrap_or(Decimal::ZERO))?,
-            (Some(_), Some(band)) => value::mul(entry.amount, band_rate(band.value, rate)?)?,
+            (Some(_), Some(band)) => {
+                let band_rate = band_rate(band.value, rate)?;
+                let earned = value::mul(entry.amount, band_rate)?;
+                if traced {
+                    slices.push(Slice { band: band.label.clone(), amount: entry.amount, rate: band_rate, earned });
+                }
+                earned
+            }
             (Some(bands), None) => {
-                let from = position;
+                let start = position;
                 position = value::add(position, entry.amount)?;
-                marginal(bands, from, position, rate)?
+                moved = Some((start, position));
+                marginal(bands, start, position, rate, traced.then_some(&mut slices))?
             }
         };
         let slot = by_booking.entry(entry.booking).or_insert(Decimal::ZERO);
         *slot = value::add(*slot, earned)?;
-    }
-    let total = match &component.cap_per_booking {
-        Some(cap) => {
-            let limit = ev.eval_decimal(cap, None)?;
-            value::sum(by_booking.values().map(|v| (*v).min(limit)))?
+        if traced {
+            entry_traces.push(entry_trace(ev, entry, moved, rate, slices, None, earned));
         }
-        None => value::sum(by_booking.values().copied())?,
-    };
-    let total = match &commission.gate {
-        Some(gate) if !ev.eval_bool(gate, None)? => Decimal::ZERO,
-        _ => total,
-    };
-    term_cap(ev, component, total)
+    }
+    finish_part(ev, component, commission.gate.as_ref(), by_booking, from, to, entry_traces, bands.as_deref(), commission.tiers.as_ref(), retroactive_band.map(|b| b.label), traced)
 }
 
-fn term_cap(ev: &mut Evaluator<'_>, component: &Component, earned: Decimal) -> Result<Decimal> {
+/// Booking caps, gate and term cap over per-booking earnings.
+#[allow(clippy::too_many_arguments)]
+fn finish_part(
+    ev: &mut Evaluator<'_>,
+    component: &Component,
+    gate: Option<&payplan_ir::Expr>,
+    by_booking: BTreeMap<usize, Decimal>,
+    from: NaiveDate,
+    to: NaiveDate,
+    entries: Vec<EntryTrace>,
+    bands: Option<&[CreditBand]>,
+    tiers: Option<&Tiers>,
+    band_reached: Option<String>,
+    traced: bool,
+) -> Result<Part> {
+    let booking_cap = match &component.cap_per_booking {
+        Some(cap) => Some(ev.eval_decimal(cap, None)?),
+        None => None,
+    };
+    let mut bookings = Vec::new();
+    let mut subtotal = Decimal::ZERO;
+    for (booking, earned) in &by_booking {
+        let kept = booking_cap.map_or(*earned, |limit| (*earned).min(limit));
+        subtotal = value::add(subtotal, kept)?;
+        if traced {
+            let id = ev.facts.bookings.get(*booking).map(|b| b.id.clone()).unwrap_or_default();
+            bookings.push(BookingEarnings { booking: id, earned: *earned, kept });
+        }
+    }
+    let gate_open = match gate {
+        Some(g) => Some(ev.eval_bool(g, None)?),
+        None => None,
+    };
+    let gated = if gate_open == Some(false) { Decimal::ZERO } else { subtotal };
+    let (earned, term_cap) = term_cap(ev, component, gated)?;
+    let tiers = match (tiers, bands) {
+        (Some(t), Some(b)) if traced => Some(TierTrace {
+            mode: if t.mode == TierMode::Marginal { "marginal" } else { "retroactive" },
+            measure: ev.plan.measures.get(t.by).map(|m| m.name.clone()).unwrap_or_default(),
+            divisor: b.first().and_then(|band| band.divisor),
+            bands: b
+                .iter()
+                .map(|band| {
+                    let (value, value_kind) = match band.value {
+                        BandValue::Rate(r) => (r, "rate"),
+                        BandValue::Multiplier(m) => (m, "multiplier"),
+                    };
+                    BandTrace { label: band.label.clone(), from: band.lower, to: band.upper, value, value_kind }
+                })
+                .collect(),
+            band_reached,
+        }),
+        _ => None,
+    };
+    Ok(Part { from, to, tiers, entries, bookings, booking_cap, subtotal, gate: gate_open, term_cap, earned })
+}
+
+/// Applies a component's term cap; returns the capped value and what it did.
+fn term_cap(ev: &mut Evaluator<'_>, component: &Component, earned: Decimal) -> Result<(Decimal, Option<TermCapTrace>)> {
     match &component.cap_per_term {
-        Some(cap) => Ok(earned.min(ev.eval_decimal(cap, None)?)),
-        None => Ok(earned),
+        Some(cap) => {
+            let limit = ev.eval_decimal(cap, None)?;
+            let capped = earned.min(limit);
+            Ok((capped, Some(TermCapTrace { limit, before: earned, removed: value::sub(earned, capped)? })))
+        }
+        None => Ok((earned, None)),
+    }
+}
+
+fn entry_trace(ev: &Evaluator<'_>, entry: &Entry, position: Option<(Decimal, Decimal)>, rate: Option<Decimal>, slices: Vec<Slice>, spif_pay: Option<Decimal>, earned: Decimal) -> EntryTrace {
+    let booking = ev.facts.bookings.get(entry.booking);
+    EntryTrace {
+        booking: booking.map(|b| b.id.clone()).unwrap_or_default(),
+        account: booking.and_then(|b| b.account.clone()),
+        rule: ev.plan.rules.get(entry.rule).map(|r| r.name.clone()).unwrap_or_default(),
+        date: entry.date,
+        reversal: entry.reversal,
+        share: entry.share,
+        rolled_up_from: entry.rolled_up_from.and_then(|p| ev.facts.payees.get(p)).map(|p| p.id.clone()),
+        original_amount: entry.original_amount,
+        currency: booking.map(|b| b.currency.code().to_string()).unwrap_or_default(),
+        fx_rate: entry.fx_rate,
+        fx_date: booking.map_or(entry.date, |b| b.date),
+        credit: entry.amount,
+        position,
+        rate,
+        slices,
+        spif_pay,
+        earned,
     }
 }
 
 /// A band with its bounds in credit (the tier measure's bounds times the divisor).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct CreditBand {
     lower: Option<Decimal>,
     upper: Option<Decimal>,
     value: BandValue,
+    label: String,
+    divisor: Option<Decimal>,
 }
 
 fn scaled_bands(ev: &mut Evaluator<'_>, tiers: &Tiers) -> Result<Vec<CreditBand>> {
@@ -182,13 +436,15 @@ fn scaled_bands(ev: &mut Evaluator<'_>, tiers: &Tiers) -> Result<Vec<CreditBand>
                 lower: if i == 0 { None } else { scale_bound(band.lower)? },
                 upper: if i + 1 == count { None } else { scale_bound(band.upper)? },
                 value: band.value,
+                label: band.label.clone(),
+                divisor: scale,
             })
         })
         .collect()
 }
 
 fn band_at(bands: &[CreditBand], x: Decimal) -> Option<CreditBand> {
-    bands.iter().copied().find(|b| b.lower.is_none_or(|l| x >= l) && b.upper.is_none_or(|u| x < u))
+    bands.iter().find(|b| b.lower.is_none_or(|l| x >= l) && b.upper.is_none_or(|u| x < u)).cloned()
 }
 
 fn band_rate(value: BandValue, rate: Option<Decimal>) -> Result<Decimal> {
@@ -200,31 +456,45 @@ fn band_rate(value: BandValue, rate: Option<Decimal>) -> Result<Decimal> {
 
 /// Earnings of moving the tier position from `from` to `to` across marginal bands:
 /// each slice at its band's rate, negative when moving down (a reversal unwinds).
-fn marginal(bands: &[CreditBand], from: Decimal, to: Decimal, rate: Option<Decimal>) -> Result<Decimal> {
-    let (low, high, sign) = if to >= from { (from, to, Decimal::ONE) } else { (to, from, Decimal::NEGATIVE_ONE) };
+fn marginal(bands: &[CreditBand], from: Decimal, to: Decimal, rate: Option<Decimal>, mut slices: Option<&mut Vec<Slice>>) -> Result<Decimal> {
+    let (low, high, downwards) = if to >= from { (from, to, false) } else { (to, from, true) };
     let mut earned = Decimal::ZERO;
-    for band in bands {
+    let mut ordered: Vec<&CreditBand> = bands.iter().collect();
+    if downwards {
+        // Unwinding passes through the bands from the top.
+        ordered.reverse();
+    }
+    for band in ordered {
         let start = band.lower.map_or(low, |l| l.max(low));
         let end = band.upper.map_or(high, |u| u.min(high));
         if end > start {
-            let slice = value::sub(end, start)?;
-            earned = value::add(earned, value::mul(slice, band_rate(band.value, rate)?)?)?;
+            let mut amount = value::sub(end, start)?;
+            if downwards {
+                amount = -amount;
+            }
+            let band_rate = band_rate(band.value, rate)?;
+            let slice_earned = value::mul(amount, band_rate)?;
+            earned = value::add(earned, slice_earned)?;
+            if let Some(list) = slices.as_mut() {
+                list.push(Slice { band: band.label.clone(), amount, rate: band_rate, earned: slice_earned });
+            }
         }
     }
-    value::mul(earned, sign)
+    Ok(earned)
 }
 
 /// A spif's earnings to date: each qualifying entry (judged on its original) pays
 /// `pay * share` or `pay * credit`; reversals reverse.
-fn spif_to_date(ev: &mut Evaluator<'_>, component: &Component, spif: &Spif) -> Result<Decimal> {
+fn spif_part(ev: &mut Evaluator<'_>, component: &Component, spif: &Spif, from: NaiveDate, to: NaiveDate, traced: bool) -> Result<Part> {
     let entries = ev.entries_in_scope(spif.rule, None, false)?;
     let mut by_booking: BTreeMap<usize, Decimal> = BTreeMap::new();
+    let mut entry_traces = Vec::new();
     for entry in entries {
         if entry.original_date < spif.window.0 || entry.original_date > spif.window.1 {
             continue;
         }
         let view = ev.view(entry)?;
-        let named = |e: EvalError| e.booking(crate::credit::describe(view.booking));
+        let named = |e: EvalError| e.booking(describe(view.booking));
         if let Some(when) = &spif.when {
             if !ev.eval_bool(when, Some(&view)).map_err(named)? {
                 continue;
@@ -244,92 +514,9 @@ fn spif_to_date(ev: &mut Evaluator<'_>, component: &Component, spif: &Spif) -> R
         };
         let slot = by_booking.entry(entry.booking).or_insert(Decimal::ZERO);
         *slot = value::add(*slot, earned)?;
+        if traced {
+            entry_traces.push(entry_trace(ev, entry, None, None, Vec::new(), Some(pay), earned));
+        }
     }
-    let total = match &component.cap_per_booking {
-        Some(cap) => {
-            let limit = ev.eval_decimal(cap, None)?;
-            value::sum(by_booking.values().map(|v| (*v).min(limit)))?
-        }
-        None => value::sum(by_booking.values().copied())?,
-    };
-    term_cap(ev, component, total)
-}
-
-/// Section 9: rounded component lines, the total cap, draws, carry, recovery, payout.
-fn lines(ev: &mut Evaluator<'_>, plan: &Plan, payee: &Payee, active: &[bool], cumulative: &[Vec<Decimal>]) -> Result<PayeeResult> {
-    let digits = plan.currency.minor_units();
-    let first_active = active.iter().position(|a| *a);
-    let mut result_periods = Vec::with_capacity(plan.periods.len());
-    let mut previous_rounded: Vec<Decimal> = vec![Decimal::ZERO; plan.components.len()];
-    let mut lines_to_date = Decimal::ZERO;
-    let mut cap_to_date = Decimal::ZERO;
-    let mut balance = Decimal::ZERO;
-    for (i, period) in plan.periods.iter().enumerate() {
-        let annotate = |e: EvalError| e.payee(&payee.id).period(period.label);
-        let is_active = active.get(i).copied().unwrap_or(false);
-        let mut lines = Vec::new();
-        let mut total = Decimal::ZERO;
-        for (c, component) in plan.components.iter().enumerate() {
-            let c_now = cumulative.get(c).and_then(|col| col.get(i)).copied().unwrap_or(Decimal::ZERO);
-            let rounded = round(c_now, digits, plan.rounding);
-            let before = previous_rounded.get(c).copied().unwrap_or(Decimal::ZERO);
-            let line = value::sub(rounded, before).map_err(annotate)?;
-            if let Some(slot) = previous_rounded.get_mut(c) {
-                *slot = rounded;
-            }
-            total = value::add(total, line).map_err(annotate)?;
-            lines.push(Line { name: component.name.clone(), kind: LineKind::Component, amount: line });
-        }
-        lines_to_date = value::add(lines_to_date, total).map_err(annotate)?;
-        if let Some(cap) = &plan.cap_total {
-            let mut cap_line = Decimal::ZERO;
-            if is_active {
-                ev.set_period(i);
-                let limit = round(ev.eval_decimal(cap, None).map_err(annotate)?, digits, plan.rounding);
-                let taken = -(value::sub(lines_to_date, limit).map_err(annotate)?.max(Decimal::ZERO));
-                cap_line = value::sub(taken, cap_to_date).map_err(annotate)?;
-                cap_to_date = taken;
-            }
-            total = value::add(total, cap_line).map_err(annotate)?;
-            lines.push(Line { name: "cap".into(), kind: LineKind::Cap, amount: cap_line });
-        }
-        let mut draw_line = Decimal::ZERO;
-        let mut draw_amount = Decimal::ZERO;
-        if let Some(draw) = &plan.draw {
-            let in_draw = is_active
-                && first_active.is_some_and(|first| i >= first && draw.periods.is_none_or(|n| i < first.saturating_add(n as usize)));
-            if in_draw {
-                ev.set_period(i);
-                let mut amount = ev.eval_decimal(&draw.amount, None).map_err(annotate)?;
-                if plan.prorate {
-                    let days = Decimal::from(period.end.signed_duration_since(period.start).num_days() + 1);
-                    let active_part = Decimal::from(active_days(payee, period.start, period.end));
-                    amount = value::div(value::mul(amount, active_part).map_err(annotate)?, days).map_err(annotate)?;
-                }
-                draw_amount = round(amount, digits, plan.rounding);
-                draw_line = value::sub(draw_amount, total).map_err(annotate)?.max(Decimal::ZERO);
-            }
-            lines.push(Line { name: "draw".into(), kind: LineKind::Draw, amount: draw_line });
-        }
-        let with_draw = value::add(total, draw_line).map_err(annotate)?;
-        let carry = if with_draw < Decimal::ZERO { -with_draw } else { Decimal::ZERO };
-        let recovery = if balance > Decimal::ZERO {
-            -(balance.min(value::sub(with_draw, draw_amount).map_err(annotate)?.max(Decimal::ZERO)))
-        } else {
-            Decimal::ZERO
-        };
-        lines.push(Line { name: "carry".into(), kind: LineKind::Carry, amount: carry });
-        lines.push(Line { name: "recovery".into(), kind: LineKind::Recovery, amount: recovery });
-        let payout = value::add(value::add(with_draw, carry).map_err(annotate)?, recovery).map_err(annotate)?;
-        lines.push(Line { name: "payout".into(), kind: LineKind::Payout, amount: payout });
-        let recoverable = if plan.draw.as_ref().is_some_and(|d| d.kind == DrawKind::Recoverable) { draw_line } else { Decimal::ZERO };
-        balance = value::add(value::add(value::add(balance, recoverable).map_err(annotate)?, carry).map_err(annotate)?, recovery).map_err(annotate)?;
-        for line in &mut lines {
-            if line.amount.is_zero() {
-                line.amount = Decimal::ZERO;
-            }
-        }
-        result_periods.push(PeriodLines { period: period.label.to_string(), lines });
-    }
-    Ok(PayeeResult { id: payee.id.clone(), name: payee.name.clone(), periods: result_periods, balance })
+    finish_part(ev, component, None, by_booking, from, to, entry_traces, None, None, None, traced)
 }
