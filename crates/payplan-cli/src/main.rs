@@ -46,6 +46,35 @@ enum Command {
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
     },
+    /// A payee's statement: every line traced to its bookings, tiers, rates, caps and adjustments.
+    Explain {
+        /// The plan file.
+        plan: PathBuf,
+        /// A folder of CSV files or one JSON file (data.md).
+        #[arg(long)]
+        data: PathBuf,
+        /// The payee's id.
+        #[arg(long)]
+        payee: String,
+        /// Keep one period only, e.g. `Q2`.
+        #[arg(long)]
+        period: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: StatementFormat,
+        /// Write the statement to this file instead of stdout.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// The formats of `payplan explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum StatementFormat {
+    /// A statement to read top to bottom.
+    Text,
+    /// The same content for programs.
+    Json,
 }
 
 /// The output formats of `payplan run`.
@@ -80,6 +109,7 @@ fn execute(cli: Cli) -> ExitCode {
     let ok = match cli.command {
         Command::Check { plans } => plans.iter().fold(true, |ok, p| check_only(&mut reporter, p) && ok),
         Command::Run { plan, data, period, format, output } => run(&mut reporter, &plan, &data, period.as_deref(), format, output.as_deref()),
+        Command::Explain { plan, data, payee, period, format, output } => explain(&mut reporter, &plan, &data, &payee, period.as_deref(), format, output.as_deref()),
     };
     reporter.finish();
     if ok {
@@ -148,24 +178,46 @@ fn schema(plan: &Plan) -> Schema {
     }
 }
 
-fn run(reporter: &mut Reporter, plan_path: &Path, data: &Path, period: Option<&str>, format: OutputFormat, output: Option<&Path>) -> bool {
-    let Some((source, plan)) = check_file(reporter, plan_path) else { return false };
+/// A checked plan and its facts, or `None` after reporting why not.
+fn load(reporter: &mut Reporter, plan_path: &Path, data: &Path, period: Option<&str>) -> Option<(SourceFile, Plan, payplan_facts::Facts)> {
+    let (source, plan) = check_file(reporter, plan_path)?;
     if let Some(label) = period {
         if !plan.periods.iter().any(|p| p.label.to_string() == label) {
             let known: Vec<String> = plan.periods.iter().map(|p| p.label.to_string()).collect();
             reporter.plain(&source.path, "payplan::usage", &format!("the plan has no period `{label}`"), Some(&format!("periods are {}", known.join(", "))), None);
-            return false;
+            return None;
         }
     }
-    let facts = match payplan_data::load_path(data, &schema(&plan)) {
-        Ok(facts) => facts,
+    match payplan_data::load_path(data, &schema(&plan)) {
+        Ok(facts) => Some((source, plan, facts)),
         Err(errors) => {
             for e in &errors.0 {
                 reporter.plain(&e.file, "payplan::data", &e.to_string(), None, e.line.map(|l| l as usize));
             }
-            return false;
+            None
         }
-    };
+    }
+}
+
+/// Writes results to a file, or stdout.
+fn emit(reporter: &mut Reporter, text: &str, output: Option<&Path>) -> bool {
+    match output {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, text) {
+                reporter.plain(&path.display().to_string(), "payplan::io", &format!("cannot write `{}`: {e}", path.display()), None, None);
+                return false;
+            }
+            true
+        }
+        None => {
+            print!("{text}");
+            true
+        }
+    }
+}
+
+fn run(reporter: &mut Reporter, plan_path: &Path, data: &Path, period: Option<&str>, format: OutputFormat, output: Option<&Path>) -> bool {
+    let Some((source, plan, facts)) = load(reporter, plan_path, data, period) else { return false };
     let outcome = match payplan_eval::evaluate(&plan, &facts) {
         Ok(outcome) => outcome,
         Err(error) => {
@@ -178,17 +230,36 @@ fn run(reporter: &mut Reporter, plan_path: &Path, data: &Path, period: Option<&s
         OutputFormat::Csv => payplan_output::Format::Csv,
         OutputFormat::Json => payplan_output::Format::Json,
     };
-    let text = payplan_output::render(format, &plan, &outcome, period);
-    match output {
-        Some(path) => {
-            if let Err(e) = std::fs::write(path, text) {
-                reporter.plain(&path.display().to_string(), "payplan::io", &format!("cannot write `{}`: {e}", path.display()), None, None);
-                return false;
-            }
+    emit(reporter, &payplan_output::render(format, &plan, &outcome, period), output)
+}
+
+fn explain(reporter: &mut Reporter, plan_path: &Path, data: &Path, payee: &str, period: Option<&str>, format: StatementFormat, output: Option<&Path>) -> bool {
+    let Some((source, plan, facts)) = load(reporter, plan_path, data, period) else { return false };
+    let explained = match payplan_eval::explain(&plan, &facts, payee) {
+        Ok(explained) => explained,
+        Err(error) => {
+            report_eval_error(reporter, &source, &error);
+            return false;
         }
-        None => print!("{text}"),
-    }
-    true
+    };
+    let Some((outcome, trace)) = explained else {
+        let help = if facts.payee(payee).is_some() {
+            "this payee is not eligible for the plan (see `eligible`)".to_string()
+        } else {
+            match payplan_syntax::closest(payee, facts.payees.iter().map(|p| p.id.as_str())) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "use an id from payees.csv".to_string(),
+            }
+        };
+        reporter.plain(&source.path, "payplan::usage", &format!("no statement for payee `{payee}`"), Some(&help), None);
+        return false;
+    };
+    let Some(result) = outcome.payees.first() else { return false };
+    let text = match format {
+        StatementFormat::Text => payplan_output::statement::text(&plan, result, &trace, &outcome.unpaid, period),
+        StatementFormat::Json => payplan_output::statement::json(&plan, result, &trace, &outcome.unpaid, period),
+    };
+    emit(reporter, &text, output)
 }
 
 fn report_eval_error(reporter: &mut Reporter, source: &SourceFile, error: &payplan_eval::EvalError) {
