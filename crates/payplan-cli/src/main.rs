@@ -53,16 +53,16 @@ enum Command {
         /// A folder of CSV files or one JSON file (data.md).
         #[arg(long)]
         data: PathBuf,
-        /// The payee's id.
+        /// The payee's id (optional with `--format html`: then every eligible payee).
         #[arg(long)]
-        payee: String,
+        payee: Option<String>,
         /// Keep one period only, e.g. `Q2`.
         #[arg(long)]
         period: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: StatementFormat,
-        /// Write the statement to this file instead of stdout.
+        /// Write the statement to this file instead of stdout (with `--format html`: a folder).
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
     },
@@ -75,6 +75,8 @@ enum StatementFormat {
     Text,
     /// The same content for programs.
     Json,
+    /// A printable page per payee with a payout curve chart, written into the `-o` folder.
+    Html,
 }
 
 /// The output formats of `payplan run`.
@@ -109,14 +111,27 @@ fn execute(cli: Cli) -> ExitCode {
     let ok = match cli.command {
         Command::Check { plans } => plans.iter().fold(true, |ok, p| check_only(&mut reporter, p) && ok),
         Command::Run { plan, data, period, format, output } => run(&mut reporter, &plan, &data, period.as_deref(), format, output.as_deref()),
-        Command::Explain { plan, data, payee, period, format, output } => explain(&mut reporter, &plan, &data, &payee, period.as_deref(), format, output.as_deref()),
+        Command::Explain { plan, data, payee, period, format: StatementFormat::Html, output } => match output {
+            Some(dir) => explain_html(&mut reporter, &plan, &data, payee.as_deref(), period.as_deref(), &dir),
+            None => usage(&mut reporter, "`--format html` writes one page per payee: give a folder with `-o DIR`"),
+        },
+        Command::Explain { plan, data, payee: Some(payee), period, format, output } => explain(&mut reporter, &plan, &data, &payee, period.as_deref(), format, output.as_deref()),
+        Command::Explain { payee: None, .. } => usage(&mut reporter, "`explain` needs `--payee ID` (or `--format html -o DIR` for every payee)"),
     };
+    let usage_error = reporter.usage_errors > 0;
     reporter.finish();
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    match (ok, usage_error) {
+        (_, true) => ExitCode::from(2),
+        (true, false) => ExitCode::SUCCESS,
+        (false, false) => ExitCode::from(1),
     }
+}
+
+/// Reports a usage error (exit status 2).
+fn usage(reporter: &mut Reporter, message: &str) -> bool {
+    reporter.usage_errors += 1;
+    reporter.plain("", "payplan::usage", message, None, None);
+    false
 }
 
 /// Reads a plan file as UTF-8.
@@ -256,10 +271,55 @@ fn explain(reporter: &mut Reporter, plan_path: &Path, data: &Path, payee: &str, 
     };
     let Some(result) = outcome.payees.first() else { return false };
     let text = match format {
-        StatementFormat::Text => payplan_output::statement::text(&plan, result, &trace, &outcome.unpaid, period),
         StatementFormat::Json => payplan_output::statement::json(&plan, result, &trace, &outcome.unpaid, period),
+        _ => payplan_output::statement::text(&plan, result, &trace, &outcome.unpaid, period),
     };
     emit(reporter, &text, output)
+}
+
+/// Writes `DIR/<payee>.html` for one or every eligible payee, and `DIR/index.html`.
+fn explain_html(reporter: &mut Reporter, plan_path: &Path, data: &Path, payee: Option<&str>, period: Option<&str>, dir: &Path) -> bool {
+    let Some((source, plan, facts)) = load(reporter, plan_path, data, period) else { return false };
+    let explained = match payee {
+        Some(id) => payplan_eval::explain(&plan, &facts, id).map(|e| e.map(|(outcome, trace)| (outcome, vec![trace]))),
+        None => payplan_eval::explain_all(&plan, &facts).map(Some),
+    };
+    let (outcome, traces) = match explained {
+        Ok(Some(found)) => found,
+        Ok(None) => {
+            reporter.plain(&source.path, "payplan::usage", &format!("no statement for payee `{}`", payee.unwrap_or_default()), Some("the payee is unknown or not eligible"), None);
+            return false;
+        }
+        Err(error) => {
+            report_eval_error(reporter, &source, &error);
+            return false;
+        }
+    };
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        reporter.plain(&dir.display().to_string(), "payplan::io", &format!("cannot create `{}`: {e}", dir.display()), None, None);
+        return false;
+    }
+    let mut index = format!("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title></head><body><h1>Statements</h1><ul>\n", html_text(&plan.name));
+    for (result, trace) in outcome.payees.iter().zip(&traces) {
+        let unpaid: Vec<payplan_eval::UnpaidCredit> = outcome.unpaid.iter().filter(|u| u.payee == result.id).cloned().collect();
+        let page = payplan_output::html::page(&plan, result, trace, &unpaid);
+        let file = format!("{}.html", file_name(&result.id));
+        if !emit(reporter, &page, Some(&dir.join(&file))) {
+            return false;
+        }
+        index.push_str(&format!("<li><a href=\"{file}\">{}</a></li>\n", html_text(&result.id)));
+    }
+    index.push_str("</ul></body></html>\n");
+    emit(reporter, &index, Some(&dir.join("index.html")))
+}
+
+/// A payee id made safe as a file name.
+fn file_name(id: &str) -> String {
+    id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '_' }).collect::<String>().trim_start_matches('.').to_string()
+}
+
+fn html_text(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 fn report_eval_error(reporter: &mut Reporter, source: &SourceFile, error: &payplan_eval::EvalError) {

@@ -58,6 +58,8 @@ pub struct Reporter {
     json: Vec<JsonDiagnostic>,
     /// Errors reported so far.
     pub errors: usize,
+    /// Usage errors among them (exit status 2).
+    pub usage_errors: usize,
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -71,7 +73,7 @@ fn position(text: &str, offset: usize) -> Position {
 impl Reporter {
     /// A reporter printing in `format`.
     pub fn new(format: ErrorFormat) -> Reporter {
-        Reporter { format, json: Vec::new(), errors: 0 }
+        Reporter { format, json: Vec::new(), errors: 0, usage_errors: 0 }
     }
 
     /// Reports a plan diagnostic against its source.

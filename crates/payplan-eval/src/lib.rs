@@ -110,7 +110,23 @@ pub fn credit_entries(plan: &Plan, facts: &Facts) -> Result<Credits> {
 
 /// Evaluates a plan against facts.
 pub fn evaluate(plan: &Plan, facts: &Facts) -> Result<Outcome> {
-    evaluate_payees(plan, facts, None).map(|(outcome, _)| outcome)
+    evaluate_payees(plan, facts, Tracing::Off).map(|(outcome, _)| outcome)
+}
+
+/// Evaluates a plan and explains every eligible payee's lines (statements for all).
+pub fn explain_all(plan: &Plan, facts: &Facts) -> Result<(Outcome, Vec<trace::PayeeTrace>)> {
+    evaluate_payees(plan, facts, Tracing::All)
+}
+
+/// Which payees a run traces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tracing {
+    /// None: the plain run.
+    Off,
+    /// One payee (by index), and only that payee is evaluated.
+    One(usize),
+    /// Every payee.
+    All,
 }
 
 /// Evaluates a plan and explains one payee's lines: the same computation as
@@ -118,13 +134,12 @@ pub fn evaluate(plan: &Plan, facts: &Facts) -> Result<Outcome> {
 /// or unknown.
 pub fn explain(plan: &Plan, facts: &Facts, payee: &str) -> Result<Option<(Outcome, trace::PayeeTrace)>> {
     let Some(index) = facts.payee_index(payee) else { return Ok(None) };
-    let (outcome, traces) = evaluate_payees(plan, facts, Some(index))?;
+    let (outcome, traces) = evaluate_payees(plan, facts, Tracing::One(index))?;
     Ok(traces.into_iter().next().map(|t| (outcome, t)))
 }
 
-/// The run, with the trace of the payee at `traced` (by index) when asked; only that
-/// payee is evaluated then.
-fn evaluate_payees(plan: &Plan, facts: &Facts, traced: Option<usize>) -> Result<(Outcome, Vec<trace::PayeeTrace>)> {
+/// The run, with the traces asked for.
+fn evaluate_payees(plan: &Plan, facts: &Facts, tracing: Tracing) -> Result<(Outcome, Vec<trace::PayeeTrace>)> {
     let credits = credit::credit(plan, facts)?;
     let eligible = eligibility(plan, facts)?;
 
@@ -167,15 +182,15 @@ fn evaluate_payees(plan: &Plan, facts: &Facts, traced: Option<usize>) -> Result<
     let mut payees = Vec::new();
     let mut traces = Vec::new();
     for (index, entries) in per_payee.into_iter().enumerate() {
-        if !eligible.get(index).copied().unwrap_or(false) || traced.is_some_and(|t| t != index) {
+        if !eligible.get(index).copied().unwrap_or(false) || matches!(tracing, Tracing::One(t) if t != index) {
             continue;
         }
         let Some(payee) = facts.payees.get(index) else { continue };
-        let (result, trace) = payee::evaluate_payee(plan, facts, payee, entries, traced.is_some())?;
+        let (result, trace) = payee::evaluate_payee(plan, facts, payee, entries, tracing != Tracing::Off)?;
         payees.push(result);
         traces.extend(trace);
     }
-    if let Some(t) = traced {
+    if let Tracing::One(t) = tracing {
         let id = facts.payees.get(t).map(|p| p.id.as_str()).unwrap_or_default();
         unpaid.retain(|u| u.payee == id);
     }

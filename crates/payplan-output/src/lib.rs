@@ -1,6 +1,7 @@
 //! Writing a run's results: `csv`, `json` and the terminal `table` (cli.md). Shared by
 //! the command line and the browser build, so both print the same bytes.
 
+pub mod html;
 pub mod statement;
 
 use payplan_eval::{format_amount, LineKind, Outcome};
