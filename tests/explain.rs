@@ -1,0 +1,176 @@
+//! Explanations: the trace's figures add up exactly to every line (issue 3), on every
+//! example plan and every conformance case; statements are snapshot-tested.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use payplan_eval::trace::{ComponentTrace, Part, PayeeTrace};
+use payplan_eval::{round, LineKind, Outcome};
+use payplan_facts::Schema;
+use payplan_ir::Plan;
+use rust_decimal::Decimal;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn schema(plan: &Plan) -> Schema {
+    Schema {
+        currency: plan.currency,
+        term_start: plan.term_start,
+        term_end: plan.term_end,
+        booking_fields: plan.booking_fields.clone(),
+        payee_fields: plan.payee_fields.clone(),
+        needs_quotas: plan.reads_quotas,
+        needs_metrics: plan.reads_metrics,
+    }
+}
+
+fn explain_all(plan_path: &Path, data: &Path) -> (Plan, Outcome, Vec<PayeeTrace>) {
+    let source = std::fs::read_to_string(plan_path).unwrap();
+    let plan = payplan_check::check_source(&source).plan.unwrap_or_else(|| panic!("{plan_path:?} does not check"));
+    let facts = payplan_data::load_path(data, &schema(&plan)).unwrap();
+    let (outcome, traces) = payplan_eval::explain_all(&plan, &facts).unwrap();
+    (plan, outcome, traces)
+}
+
+/// The sum of a part's figures, step by step, must give its result.
+fn check_part(part: &Part, at: &str) {
+    for entry in &part.entries {
+        if !entry.slices.is_empty() {
+            let sum: Decimal = entry.slices.iter().map(|s| s.earned).sum();
+            assert_eq!(sum, entry.earned, "{at}: slices of {} add up", entry.booking);
+            for s in &entry.slices {
+                assert_eq!(s.amount * s.rate, s.earned, "{at}: slice of {} is amount x rate", entry.booking);
+            }
+            let sliced: Decimal = entry.slices.iter().map(|s| s.amount).sum();
+            assert_eq!(sliced, entry.credit, "{at}: slices of {} cover its credit", entry.booking);
+        } else if let Some(rate) = entry.rate {
+            assert_eq!(entry.credit * rate, entry.earned, "{at}: {} earns credit x rate", entry.booking);
+        }
+        assert_eq!(entry.original_amount * entry.fx_rate, entry.credit, "{at}: {} converts at its fx rate", entry.booking);
+    }
+    for booking in &part.bookings {
+        let earned: Decimal = part.entries.iter().filter(|e| e.booking == booking.booking).map(|e| e.earned).sum();
+        assert_eq!(earned, booking.earned, "{at}: entries of {} add up", booking.booking);
+        assert_eq!(booking.kept, part.booking_cap.map_or(booking.earned, |c| booking.earned.min(c)), "{at}: booking cap on {}", booking.booking);
+    }
+    let subtotal: Decimal = part.bookings.iter().map(|b| b.kept).sum();
+    assert_eq!(subtotal, part.subtotal, "{at}: bookings add up to the subtotal");
+    let gated = if part.gate == Some(false) { Decimal::ZERO } else { part.subtotal };
+    let capped = part.term_cap.as_ref().map_or(gated, |c| {
+        assert_eq!(c.before, gated, "{at}: the term cap sees the gated subtotal");
+        gated - c.removed
+    });
+    assert_eq!(capped, part.earned, "{at}: gate and term cap give the part's earnings");
+}
+
+fn check_component(c: &ComponentTrace, previous_cumulative: Decimal, digits: u32, plan: &Plan, at: &str) {
+    let at = format!("{at} {}", c.name);
+    if let Some(part) = &c.part {
+        check_part(part, &at);
+        assert_eq!(c.carried + part.earned, c.earned_to_date, "{at}: carried + this part = E");
+    }
+    if let Some(bonus) = &c.bonus {
+        let pay = if bonus.when == Some(false) { Decimal::ZERO } else { bonus.pay };
+        let earned = if bonus.per_period { c.carried + pay } else { pay };
+        assert_eq!(earned, bonus.earned, "{at}: bonus earnings");
+        let capped = bonus.term_cap.as_ref().map_or(earned, |t| earned - t.removed);
+        assert_eq!(capped, c.earned_to_date, "{at}: bonus after its term cap");
+    }
+    let change = c.earned_to_date - c.earned_before;
+    let allowed = c.period_cap.as_ref().map_or(change, |cap| {
+        assert_eq!(cap.change, change, "{at}: period cap sees E(p) - E(p-1)");
+        assert_eq!(cap.allowed, change.min(cap.limit), "{at}: period cap");
+        cap.allowed
+    });
+    assert_eq!(previous_cumulative + allowed, c.cumulative, "{at}: C(p) = C(p-1) + allowed change");
+    assert_eq!(round(c.cumulative, digits, plan.rounding), c.cumulative_rounded, "{at}: the rounding shown");
+    assert_eq!(c.cumulative_rounded - c.paid_before, c.line, "{at}: line = round(C(p)) - round(C(p-1))");
+}
+
+fn check_additivity(plan: &Plan, outcome: &Outcome, traces: &[PayeeTrace], what: &str) {
+    let digits = plan.currency.minor_units();
+    assert_eq!(outcome.payees.len(), traces.len());
+    for (result, trace) in outcome.payees.iter().zip(traces) {
+        let mut cumulative = vec![Decimal::ZERO; plan.components.len()];
+        for (lines, period) in result.periods.iter().zip(&trace.periods) {
+            let at = format!("{what} {} {}", trace.payee, period.period);
+            let mut total = Decimal::ZERO;
+            for (index, c) in period.components.iter().enumerate() {
+                if period.evaluated {
+                    check_component(c, cumulative[index], digits, plan, &at);
+                    cumulative[index] = c.cumulative;
+                }
+                let line = lines.lines.iter().find(|l| l.kind == LineKind::Component && l.name == c.name).unwrap();
+                assert_eq!(line.amount, if period.evaluated { c.line } else { Decimal::ZERO }, "{at}: the trace's line is the printed line");
+                total += line.amount;
+            }
+            if let Some(cap) = &period.cap_total {
+                assert_eq!(cap.taken_to_date - cap.taken_before, cap.line, "{at}: cap line");
+                total += cap.line;
+            }
+            let l = &period.ledger;
+            assert_eq!(total, l.total, "{at}: component lines + cap = total");
+            assert_eq!(l.total + l.draw + l.carry + l.recovery, l.payout, "{at}: payout adds up");
+            assert_eq!(l.balance_after, l.balance_before + l.carry + l.recovery + if plan.draw.as_ref().is_some_and(|d| d.kind == payplan_ir::DrawKind::Recoverable) { l.draw } else { Decimal::ZERO }, "{at}: balance");
+            let payout = lines.lines.iter().find(|x| x.kind == LineKind::Payout).unwrap();
+            assert_eq!(payout.amount, l.payout, "{at}: printed payout");
+        }
+    }
+}
+
+#[test]
+fn traces_add_up_on_the_example_plans() {
+    let root = root();
+    let mut plans: Vec<PathBuf> = std::fs::read_dir(root.join("plans")).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "plan")).collect();
+    plans.sort();
+    assert!(!plans.is_empty());
+    for plan_path in plans {
+        let (plan, outcome, traces) = explain_all(&plan_path, &root.join("plans/data"));
+        check_additivity(&plan, &outcome, &traces, &plan_path.display().to_string());
+        // The traced run is the run: the same lines as without a trace.
+        let plain = {
+            let source = std::fs::read_to_string(&plan_path).unwrap();
+            let plan = payplan_check::check_source(&source).plan.unwrap();
+            let facts = payplan_data::load_path(&root.join("plans/data"), &schema(&plan)).unwrap();
+            payplan_eval::evaluate(&plan, &facts).unwrap()
+        };
+        assert_eq!(plain, outcome);
+    }
+}
+
+#[test]
+fn traces_add_up_on_the_conformance_cases() {
+    let cases = root().join("../shared/conformance/cases");
+    let Ok(dir) = std::fs::read_dir(&cases) else {
+        eprintln!("skipped: ../shared/conformance is absent");
+        return;
+    };
+    let mut count = 0;
+    for case in dir.flatten() {
+        let (plan, outcome, traces) = explain_all(&case.path().join("plan.plan"), &case.path().join("data"));
+        check_additivity(&plan, &outcome, &traces, &case.file_name().to_string_lossy());
+        count += 1;
+    }
+    assert!(count >= 39);
+}
+
+#[test]
+fn statements_of_the_example_plans() {
+    let root = root();
+    // One payee per plan whose statement shows the plan's mechanics.
+    for (plan_file, payee) in [("enterprise-ae.plan", "E-114"), ("se-overlay.plan", "E-131"), ("sales-manager.plan", "E-105"), ("sdr-partner.plan", "E-142")] {
+        let source = std::fs::read_to_string(root.join("plans").join(plan_file)).unwrap();
+        let plan = payplan_check::check_source(&source).plan.unwrap();
+        let facts = payplan_data::load_path(&root.join("plans/data"), &schema(&plan)).unwrap();
+        let (outcome, trace) = payplan_eval::explain(&plan, &facts, payee).unwrap().unwrap();
+        let result = &outcome.payees[0];
+        let text = payplan_output::statement::text(&plan, result, &trace, &outcome.unpaid, None);
+        insta::assert_snapshot!(format!("statement_text_{}", plan_file.trim_end_matches(".plan")), text);
+        let json = payplan_output::statement::json(&plan, result, &trace, &outcome.unpaid, Some("Q2"));
+        let json = if plan.period_kind == payplan_facts::PeriodKind::Month { payplan_output::statement::json(&plan, result, &trace, &outcome.unpaid, Some("M6")) } else { json };
+        serde_json::from_str::<serde_json::Value>(&json).unwrap();
+        insta::assert_snapshot!(format!("statement_json_{}", plan_file.trim_end_matches(".plan")), json);
+    }
+}
