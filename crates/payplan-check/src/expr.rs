@@ -415,13 +415,10 @@ impl<'a> Checker<'a> {
         let name = callee.name.as_str();
         let arity = |n: usize| args.len() == n;
         let expected_arity: &str = match name {
-            "credited" | "count" => {
-                if args.is_empty() || args.len() > 2 {
+            "credited" | "count"
+                if (args.is_empty() || args.len() > 2) => {
                     "1 or 2 arguments: `credited(rule)` or `credited(rule, filter)`"
-                } else {
-                    ""
                 }
-            }
             "min" | "max" | "days_between" if !arity(2) => "2 arguments",
             "abs" | "quota" | "metric" | "owner_of" | "is_set" if !arity(1) => "1 argument",
             _ => "",

@@ -17,6 +17,9 @@ pub enum BoundKind {
     Ratio,
 }
 
+/// A band as decoded: lower and upper bounds, value, span and the text written.
+type DecodedBand = (Option<Bound>, Option<Bound>, ir::BandValue, Span, String);
+
 /// A bound as written, decoded.
 struct Bound {
     value: Decimal,
@@ -105,7 +108,7 @@ impl Checker<'_> {
         if bands.is_empty() {
             return None;
         }
-        let mut decoded: Vec<(Option<Bound>, Option<Bound>, ir::BandValue, Span, String)> = Vec::new();
+        let mut decoded: Vec<DecodedBand> = Vec::new();
         let mut ok = true;
         for band in bands {
             let lower = band.lower.as_ref().map(|b| self.bound(b, kind, by));
@@ -275,8 +278,8 @@ impl Checker<'_> {
         if !ok {
             return None;
         }
-        ups.sort_by(|a, b| a.0.cmp(&b.0));
-        downs.sort_by(|a, b| a.0.cmp(&b.0));
+        ups.sort_by_key(|a| a.0);
+        downs.sort_by_key(|a| a.0);
         for list in [&ups, &downs] {
             for pair in list.windows(2) {
                 if let [a, b] = pair {

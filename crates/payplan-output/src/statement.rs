@@ -126,7 +126,7 @@ fn component_text(out: &mut String, c: &ComponentTrace, digits: u32, cur: &str) 
 }
 
 fn entry_text(e: &EntryTrace, digits: u32, cur: &str) -> String {
-    let mut s = format!("{}", e.booking);
+    let mut s = e.booking.to_string();
     if let Some(a) = &e.account {
         s.push_str(&format!(" {a}"));
     }

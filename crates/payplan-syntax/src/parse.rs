@@ -100,7 +100,7 @@ fn check_nesting(source: &str) -> Option<Diagnostic> {
             if prefix_run > MAX_PREFIX_RUN {
                 return too_deep(at, format!("more than {MAX_PREFIX_RUN} prefix operators in a row"), "write the expression without repeating `-` or `not`");
             }
-        } else if !c.is_whitespace() && !(word_char && !starts_word) {
+        } else if !c.is_whitespace() && (!word_char || starts_word) {
             prefix_run = 0;
         }
         if word_is("if") {

@@ -1,0 +1,35 @@
+//! `payplan run`: evaluate a plan against data and print the lines.
+
+use crate::common::{emit, load, report_eval_error};
+use crate::report::Reporter;
+use std::path::Path;
+
+/// The output formats of `payplan run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned columns for a terminal.
+    Table,
+    /// One row per line.
+    Csv,
+    /// One JSON document.
+    Json,
+}
+
+/// Runs a plan and writes its lines.
+pub fn run(reporter: &mut Reporter, plan_path: &Path, data: &Path, period: Option<&str>, format: OutputFormat, output: Option<&Path>) -> bool {
+    let Some((source, plan, facts)) = load(reporter, plan_path, data, period) else { return false };
+    let outcome = match payplan_eval::evaluate(&plan, &facts) {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            report_eval_error(reporter, &source, &error);
+            return false;
+        }
+    };
+    let format = match format {
+        OutputFormat::Table => payplan_output::Format::Table,
+        OutputFormat::Csv => payplan_output::Format::Csv,
+        OutputFormat::Json => payplan_output::Format::Json,
+    };
+    emit(reporter, &payplan_output::render(format, &plan, &outcome, period), output)
+}
+
