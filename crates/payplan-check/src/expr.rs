@@ -202,7 +202,7 @@ impl<'a> Checker<'a> {
     pub fn literal_value(&mut self, literal: &LiteralKind, span: Span) -> Option<(ir::Value, Type)> {
         Some(match literal {
             LiteralKind::Number(n) | LiteralKind::Percent(n) | LiteralKind::Multiplier(n) => (ir::Value::Number(*n), Type::Number),
-            LiteralKind::String(s) => (ir::Value::Text(s.clone()), Type::Text),
+            LiteralKind::String(s) => (ir::Value::Text(s.as_str().into()), Type::Text),
             LiteralKind::Money(amount, code) => {
                 let currency = self.currency_code(code, span)?;
                 (ir::Value::Money(*amount), Type::Money(currency))

@@ -243,7 +243,7 @@ impl RowReader<'_> {
         let mut values = Vec::with_capacity(declared.len());
         for (name, field_type) in declared {
             let value = match field_type {
-                FieldType::Text => self.optional(name, cell::text).map(FieldValue::Text),
+                FieldType::Text => self.optional(name, cell::text).map(|t| FieldValue::Text(t.into())),
                 FieldType::Number => self.optional(name, cell::number).map(FieldValue::Number),
                 FieldType::Date => self.optional(name, cell::date).map(FieldValue::Date),
                 FieldType::Bool => self.optional(name, cell::boolean).map(FieldValue::Bool),
@@ -412,9 +412,9 @@ fn build_booking(r: &mut RowReader, built: &mut Built) {
             amount,
             currency,
             owner,
-            status,
+            status: status.map(Into::into),
             cancel_date,
-            account,
+            account: account.map(Into::into),
             fields,
             origin: r.origin().clone(),
         };

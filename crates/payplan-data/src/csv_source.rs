@@ -97,6 +97,7 @@ pub(crate) fn read_csv(
     let columns = table.read_columns(schema);
     let positions = header_positions(file, table, &header, header_line, &columns, schema, errors)?;
 
+    let shared_file: std::sync::Arc<str> = std::sync::Arc::from(file);
     let mut rows = Vec::new();
     loop {
         match reader.read_record(&mut record) {
@@ -138,7 +139,7 @@ pub(crate) fn read_csv(
             .collect();
         rows.push(RawRow {
             origin: Origin {
-                file: file.to_string(),
+                file: shared_file.clone(),
                 line,
                 json_index: None,
             },

@@ -54,7 +54,7 @@ impl DataError {
         column: Option<&str>,
         message: impl Into<String>,
     ) -> DataError {
-        let mut error = DataError::in_file(origin.file.clone(), message);
+        let mut error = DataError::in_file(origin.file.to_string(), message);
         match &origin.json_index {
             Some((table, index)) => {
                 error.column = Some(match column {

@@ -98,10 +98,11 @@ fn read_rows(
 ) -> RawTable {
     let columns = table.read_columns(schema);
     let mut rows = Vec::with_capacity(items.len());
+    let shared_file: std::sync::Arc<str> = std::sync::Arc::from(file);
     for (index, item) in items.iter().enumerate() {
         let line = u32::try_from(index).unwrap_or(u32::MAX).saturating_add(1);
         let origin = Origin {
-            file: file.to_string(),
+            file: shared_file.clone(),
             line,
             json_index: Some((key.to_string(), index)),
         };

@@ -6,7 +6,7 @@ use crate::suggest;
 use crate::table::{SourceKind, Table};
 use chrono::NaiveDate;
 use payplan_facts::{
-    AccountOwner, Currency, Facts, FieldValue, Origin, Payee, PeriodValue, Schema, Split,
+    AccountOwner, Currency, Facts, FieldValue, Origin, Payee, PeriodValue, Schema, Split, Tables,
 };
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
@@ -486,30 +486,13 @@ fn fx_dates_by_currency(built: &Built) -> BTreeMap<Currency, Vec<NaiveDate>> {
 /// The tables in the order the `Facts` invariant names, so that row order in the input
 /// never shows in the output.
 fn into_sorted_facts(built: Built) -> Facts {
-    let mut facts = Facts {
+    Facts::from_tables(Tables {
         payees: built.payees,
-        bookings: built
-            .bookings
-            .into_iter()
-            .map(|built| built.booking)
-            .collect(),
+        bookings: built.bookings.into_iter().map(|built| built.booking).collect(),
         splits: built.splits,
         quotas: built.quotas,
         metrics: built.metrics,
         fx: built.fx,
         accounts: built.accounts,
-    };
-    facts.payees.sort_by(|a, b| a.id.cmp(&b.id));
-    facts.bookings.sort_by(|a, b| a.id.cmp(&b.id));
-    facts
-        .splits
-        .sort_by(|a, b| (&a.booking, &a.payee).cmp(&(&b.booking, &b.payee)));
-    for rows in [&mut facts.quotas, &mut facts.metrics] {
-        rows.sort_by(|a, b| (&a.payee, &a.name, a.period).cmp(&(&b.payee, &b.name, b.period)));
-    }
-    facts.fx.sort_by_key(|row| (row.currency, row.date));
-    facts
-        .accounts
-        .sort_by(|a, b| (&a.account, a.from).cmp(&(&b.account, b.from)));
-    facts
+    })
 }

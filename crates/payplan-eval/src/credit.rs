@@ -62,13 +62,12 @@ pub fn credit(plan: &Plan, facts: &Facts) -> Result<Credits> {
     let mut by_rule: Vec<Vec<Entry>> = vec![Vec::new(); plan.rules.len()];
     let mut outside_term = 0usize;
     let mut evaluator = Evaluator::for_crediting(plan, facts);
-    let managers: Vec<Option<usize>> = facts.payees.iter().map(|p| p.manager.as_deref().and_then(|m| facts.payee_index(m))).collect();
     for &rule_id in &plan.rule_order {
         let Some(rule) = plan.rules.get(rule_id) else { continue };
         let mut out = Vec::new();
         if let Recipients::Rollup { rule: base, all_levels } = &rule.recipients {
             for entry in by_rule.get(*base).map(Vec::as_slice).unwrap_or(&[]) {
-                let mut manager = managers.get(entry.payee).copied().flatten();
+                let mut manager = facts.manager_index(entry.payee);
                 // INVARIANT: the loader rejects manager cycles, so this chain ends; the
                 // depth limit keeps a pathological org chart from multiplying entries.
                 let mut hops = 0usize;
@@ -83,13 +82,13 @@ pub fn credit(plan: &Plan, facts: &Facts) -> Result<Credits> {
                     if !*all_levels {
                         break;
                     }
-                    manager = managers.get(m).copied().flatten();
+                    manager = facts.manager_index(m);
                 }
             }
         } else {
             for (index, booking) in facts.bookings.iter().enumerate() {
                 let fx_rate = fx_rate(plan, facts, booking)?;
-                let view = BookingView { booking, fx_rate };
+                let view = BookingView { booking, index, fx_rate };
                 let name = |e: EvalError| e.booking(describe(booking));
                 if let Some(when) = &rule.when {
                     if !evaluator.eval_bool(when, Some(&view)).map_err(name)? {
@@ -195,18 +194,20 @@ fn recipients<'a>(evaluator: &mut Evaluator<'a>, facts: &Facts, form: &Recipient
     };
     let text = |evaluator: &mut Evaluator<'a>, expr: &payplan_ir::Expr| -> Result<String> {
         match evaluator.eval(expr, Some(view))? {
-            Value::Text(t) if !t.is_empty() => Ok(t),
+            Value::Text(t) if !t.is_empty() => Ok(t.to_string()),
             _ => Err(EvalError::new("the recipient is empty").at(expr.span).help("filter such bookings out, e.g. `when is_set(booking.specialist)`")),
         }
     };
     Ok(match form {
         Recipients::Splits => {
-            let rows = facts.splits_of(&booking.id);
-            if rows.is_empty() {
-                vec![(resolve(&booking.owner, None)?, Decimal::ONE)]
-            } else {
-                rows.iter().map(|s| Ok((resolve(&s.payee, None)?, s.share))).collect::<Result<_>>()?
+            let mut rows = Vec::new();
+            for (split, payee) in facts.splits_at(view.index) {
+                rows.push((payee.map_or_else(|| resolve(&split.payee, None), Ok)?, split.share));
             }
+            if rows.is_empty() {
+                rows.push((facts.owner_index(view.index).map_or_else(|| resolve(&booking.owner, None), Ok)?, Decimal::ONE));
+            }
+            rows
         }
         Recipients::To(expr) => {
             let id = text(evaluator, expr)?;

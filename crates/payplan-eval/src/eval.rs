@@ -15,6 +15,8 @@ use rust_decimal::Decimal;
 pub struct BookingView<'a> {
     /// The booking.
     pub booking: &'a Booking,
+    /// Its position in `Facts::bookings`.
+    pub index: usize,
     /// Plan-currency units per unit of the booking's currency on its date.
     pub fx_rate: Decimal,
 }
@@ -152,17 +154,24 @@ impl<'a> Evaluator<'a> {
                 let key_value = self.eval(key, booking)?;
                 let plan = self.plan;
                 let table = plan.tables.get(*id).ok_or_else(|| EvalError::new("internal error: no such table"))?;
-                let wanted = match &key_value {
-                    Value::Text(t) => payplan_ir::TableKey::Text(t.clone()),
-                    Value::Number(n) => payplan_ir::TableKey::Number(n.normalize()),
+                // Compare in place: no key is built, so a lookup allocates nothing.
+                let position = match &key_value {
+                    Value::Text(t) => table.entries.binary_search_by(|(k, _)| match k {
+                        payplan_ir::TableKey::Text(key) => key.as_str().cmp(t),
+                        payplan_ir::TableKey::Number(_) => std::cmp::Ordering::Greater,
+                    }),
+                    Value::Number(n) => table.entries.binary_search_by(|(k, _)| match k {
+                        payplan_ir::TableKey::Number(key) => key.cmp(n),
+                        payplan_ir::TableKey::Text(_) => std::cmp::Ordering::Less,
+                    }),
                     _ => return Err(EvalError::new("internal error: a table key that is neither text nor number")),
                 };
-                let found = table.entries.binary_search_by(|(k, _)| k.cmp(&wanted)).ok().and_then(|i| table.entries.get(i)).map(|(_, e)| e);
+                let found = position.ok().and_then(|i| table.entries.get(i)).map(|(_, e)| e);
                 match found.or(table.default.as_ref()) {
                     Some(value_expr) => self.eval(value_expr, booking)?,
                     None => {
                         let shown = match &key_value {
-                            Value::Text(t) => t.clone(),
+                            Value::Text(t) => t.to_string(),
                             Value::Number(n) => n.normalize().to_string(),
                             _ => String::new(),
                         };
@@ -201,11 +210,11 @@ impl<'a> Evaluator<'a> {
             ExprKind::OwnerOf(account) => {
                 let view = booking.ok_or_else(|| EvalError::new("internal error: `owner_of` without a booking"))?;
                 let account_id = match self.eval(account, booking)? {
-                    Value::Text(t) => t,
+                    Value::Text(t) => t.to_string(),
                     _ => return Err(EvalError::new("internal error: an account that is not text")),
                 };
                 match self.facts.owner_of(&account_id, view.booking.date) {
-                    Some(row) => Value::Text(row.payee.clone()),
+                    Some(row) => Value::Text(row.payee.as_str().into()),
                     None => {
                         return Err(EvalError::new(format!("account `{account_id}` has no owner on {}", view.booking.date))
                             .booking(describe(view.booking))
@@ -305,7 +314,7 @@ impl<'a> Evaluator<'a> {
     /// The booking of an entry, ready to be read.
     pub fn view(&self, entry: &Entry) -> Result<BookingView<'a>> {
         let booking = self.facts.bookings.get(entry.booking).ok_or_else(|| EvalError::new("internal error: no such booking"))?;
-        Ok(BookingView { booking, fx_rate: entry.fx_rate })
+        Ok(BookingView { booking, index: entry.booking, fx_rate: entry.fx_rate })
     }
 
     /// Sums the payee's quota (or metric) rows named `name` in scope (section 6),
@@ -363,11 +372,11 @@ impl<'a> Evaluator<'a> {
     fn booking_field(&self, view: &BookingView<'_>, field: BookingField) -> Result<Option<Value>> {
         let b = view.booking;
         Ok(match field {
-            BookingField::Id => Some(Value::Text(b.id.clone())),
+            BookingField::Id => Some(Value::Text(b.id.as_str().into())),
             BookingField::Date => Some(Value::Date(b.date)),
             BookingField::Amount => Some(Value::Money(value::mul(b.amount, view.fx_rate)?)),
-            BookingField::Currency => Some(Value::Text(b.currency.code().to_string())),
-            BookingField::Owner => Some(Value::Text(b.owner.clone())),
+            BookingField::Currency => Some(Value::Text(b.currency.code().into())),
+            BookingField::Owner => Some(Value::Text(b.owner.as_str().into())),
             BookingField::Status => b.status.clone().map(Value::Text),
             BookingField::CancelDate => b.cancel_date.map(Value::Date),
             BookingField::Account => b.account.clone().map(Value::Text),
@@ -407,10 +416,10 @@ fn field_value(value: FieldValue) -> Value {
 /// A payee column's value (`None` for an empty cell).
 fn payee_field(p: &Payee, field: PayeeField) -> Result<Option<Value>> {
     Ok(match field {
-        PayeeField::Id => Some(Value::Text(p.id.clone())),
-        PayeeField::Name => p.name.clone().map(Value::Text),
-        PayeeField::Role => p.role.clone().map(Value::Text),
-        PayeeField::Manager => p.manager.clone().map(Value::Text),
+        PayeeField::Id => Some(Value::Text(p.id.as_str().into())),
+        PayeeField::Name => p.name.as_deref().map(|t| Value::Text(t.into())),
+        PayeeField::Role => p.role.as_deref().map(|t| Value::Text(t.into())),
+        PayeeField::Manager => p.manager.as_deref().map(|t| Value::Text(t.into())),
         PayeeField::StartDate => p.start_date.map(Value::Date),
         PayeeField::EndDate => p.end_date.map(Value::Date),
         PayeeField::TargetIncentive => p.target_incentive.map(Value::Money),

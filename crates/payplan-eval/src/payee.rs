@@ -189,7 +189,7 @@ fn show_value(value: &Value) -> String {
     match value {
         Value::Number(n) | Value::Money(n) => n.normalize().to_string(),
         Value::Date(d) => d.to_string(),
-        Value::Text(t) => t.clone(),
+        Value::Text(t) => t.to_string(),
         Value::Bool(b) => b.to_string(),
         Value::Duration(d) => format!("{d} days"),
     }
@@ -378,7 +378,7 @@ fn entry_trace(ev: &Evaluator<'_>, entry: &Entry, position: Option<(Decimal, Dec
     let booking = ev.facts.bookings.get(entry.booking);
     EntryTrace {
         booking: booking.map(|b| b.id.clone()).unwrap_or_default(),
-        account: booking.and_then(|b| b.account.clone()),
+        account: booking.and_then(|b| b.account.as_deref().map(str::to_string)),
         rule: ev.plan.rules.get(entry.rule).map(|r| r.name.clone()).unwrap_or_default(),
         date: entry.date,
         reversal: entry.reversal,

@@ -12,12 +12,14 @@ pub use period::{PeriodKind, PeriodLabel, PeriodLabelError};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use std::sync::Arc;
 
 /// Where a row came from, for error messages: `bookings.csv:17` or `data.json: bookings[16]`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Origin {
-    /// The file as the user named it (a path, or `data.json`).
-    pub file: String,
+    /// The file as the user named it (a path, or `data.json`); shared by every row of
+    /// the file.
+    pub file: Arc<str>,
     /// The physical line (CSV, header = 1) or the array index + 1 (JSON); 0 when unknown.
     pub line: u32,
     /// True when `line` is a JSON array position rather than a physical line.
@@ -65,8 +67,8 @@ impl FieldType {
 /// A custom cell's value, typed as the plan declared the column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FieldValue {
-    /// Text.
-    Text(String),
+    /// Text (shared: the same value in many rows is one allocation).
+    Text(Arc<str>),
     /// A number.
     Number(Decimal),
     /// Money with its currency (a booking's money cell may be in the booking currency).
@@ -137,11 +139,11 @@ pub struct Booking {
     /// The owning payee's id.
     pub owner: String,
     /// Status text, e.g. `won`.
-    pub status: Option<String>,
+    pub status: Option<Arc<str>>,
     /// Date the booking was cancelled, if it was.
     pub cancel_date: Option<NaiveDate>,
     /// Account id, for territory rules (`owner_of`).
-    pub account: Option<String>,
+    pub account: Option<Arc<str>>,
     /// Custom fields, in `Schema::booking_fields` order; `None` is an empty cell.
     pub fields: Vec<Option<FieldValue>>,
     /// Where the row came from.
@@ -211,7 +213,8 @@ pub struct AccountOwner {
 /// has no cycle; split shares of a booking sum to exactly 1; fx rows are sorted by
 /// (currency, date) and every booking not in the plan currency has a rate on its date;
 /// accounts rows of one account do not overlap and are sorted by (account, from);
-/// quota and metric rows are unique per (payee, name, period).
+/// quota and metric rows are unique per (payee, name, period). Build it with
+/// [`Facts::from_tables`], which sorts the rows and resolves references to indices.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Facts {
     /// Payees, sorted by id.
@@ -228,9 +231,78 @@ pub struct Facts {
     pub fx: Vec<FxRate>,
     /// Account ownership rows, sorted by (account, from).
     pub accounts: Vec<AccountOwner>,
+    index: Index,
+}
+
+/// References resolved to positions, so the engine never looks an id up.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Index {
+    /// Per booking: its owner's position in `payees` (`usize::MAX` if unknown).
+    owner: Vec<usize>,
+    /// Per payee: the manager's position.
+    manager: Vec<Option<usize>>,
+    /// Per booking: the first of its rows in `splits`; one more entry at the end.
+    split_start: Vec<usize>,
+    /// Per split row: the payee's position (`usize::MAX` if unknown).
+    split_payee: Vec<usize>,
+}
+
+/// The tables of a data set, before sorting and indexing.
+#[derive(Debug, Clone, Default)]
+pub struct Tables {
+    /// Payees.
+    pub payees: Vec<Payee>,
+    /// Bookings.
+    pub bookings: Vec<Booking>,
+    /// Split rows.
+    pub splits: Vec<Split>,
+    /// Quota rows.
+    pub quotas: Vec<PeriodValue>,
+    /// Metric rows.
+    pub metrics: Vec<PeriodValue>,
+    /// Fx rows.
+    pub fx: Vec<FxRate>,
+    /// Account ownership rows.
+    pub accounts: Vec<AccountOwner>,
 }
 
 impl Facts {
+    /// Sorts every table by its key (so any input row order gives the same facts) and
+    /// resolves references to positions. The caller validated the references.
+    pub fn from_tables(tables: Tables) -> Facts {
+        let Tables { mut payees, mut bookings, mut splits, mut quotas, mut metrics, mut fx, mut accounts } = tables;
+        payees.sort_by(|a, b| a.id.cmp(&b.id));
+        bookings.sort_by(|a, b| a.id.cmp(&b.id));
+        splits.sort_by(|a, b| (&a.booking, &a.payee).cmp(&(&b.booking, &b.payee)));
+        for rows in [&mut quotas, &mut metrics] {
+            rows.sort_by(|a, b| (&a.payee, &a.name, a.period).cmp(&(&b.payee, &b.name, b.period)));
+        }
+        fx.sort_by_key(|row| (row.currency, row.date));
+        accounts.sort_by(|a, b| (&a.account, a.from).cmp(&(&b.account, b.from)));
+        let mut facts = Facts { payees, bookings, splits, quotas, metrics, fx, accounts, index: Index::default() };
+        facts.index = Index {
+            owner: facts.bookings.iter().map(|b| facts.payee_index(&b.owner).unwrap_or(usize::MAX)).collect(),
+            manager: facts.payees.iter().map(|p| p.manager.as_deref().and_then(|m| facts.payee_index(m))).collect(),
+            split_start: {
+                let mut starts = Vec::with_capacity(facts.bookings.len() + 1);
+                let mut row = 0;
+                for booking in &facts.bookings {
+                    while facts.splits.get(row).is_some_and(|s| s.booking < booking.id) {
+                        row += 1;
+                    }
+                    starts.push(row);
+                    while facts.splits.get(row).is_some_and(|s| s.booking == booking.id) {
+                        row += 1;
+                    }
+                }
+                starts.push(row);
+                starts
+            },
+            split_payee: facts.splits.iter().map(|s| facts.payee_index(&s.payee).unwrap_or(usize::MAX)).collect(),
+        };
+        facts
+    }
+
     /// The payee with this id.
     pub fn payee(&self, id: &str) -> Option<&Payee> {
         self.payees
@@ -244,7 +316,29 @@ impl Facts {
         self.payees.binary_search_by(|p| p.id.as_str().cmp(id)).ok()
     }
 
-    /// The split rows of one booking (empty: the owner gets 100%).
+    /// The position in `payees` of the owner of the booking at `booking`.
+    pub fn owner_index(&self, booking: usize) -> Option<usize> {
+        self.index.owner.get(booking).copied().filter(|i| *i < self.payees.len())
+    }
+
+    /// The position in `payees` of the manager of the payee at `payee`.
+    pub fn manager_index(&self, payee: usize) -> Option<usize> {
+        self.index.manager.get(payee).copied().flatten()
+    }
+
+    /// The split rows of the booking at `booking`, each with its payee's position
+    /// (empty: the owner gets 100%).
+    pub fn splits_at(&self, booking: usize) -> impl Iterator<Item = (&Split, Option<usize>)> {
+        let start = self.index.split_start.get(booking).copied().unwrap_or(0);
+        let end = self.index.split_start.get(booking + 1).copied().unwrap_or(start);
+        (start..end).filter_map(move |row| {
+            let split = self.splits.get(row)?;
+            let payee = self.index.split_payee.get(row).copied().filter(|i| *i < self.payees.len());
+            Some((split, payee))
+        })
+    }
+
+    /// The split rows of one booking by id (empty: the owner gets 100%).
     pub fn splits_of(&self, booking: &str) -> &[Split] {
         let start = self.splits.partition_point(|s| s.booking.as_str() < booking);
         let end = self.splits.partition_point(|s| s.booking.as_str() <= booking);

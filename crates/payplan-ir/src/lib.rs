@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use payplan_facts::{Currency, FieldType, PeriodKind, PeriodLabel};
 pub use payplan_syntax::Span;
 use rust_decimal::Decimal;
+use std::sync::Arc;
 
 /// Index of a `let` in [`Plan::lets`].
 pub type LetId = usize;
@@ -353,8 +354,8 @@ pub enum Value {
     Money(Decimal),
     /// A date.
     Date(NaiveDate),
-    /// Text.
-    Text(String),
+    /// Text (shared, so that reading a column does not copy it).
+    Text(Arc<str>),
     /// A boolean.
     Bool(bool),
     /// A number of days.
