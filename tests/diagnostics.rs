@@ -36,38 +36,6 @@ use std::path::PathBuf;
 
 /// Files whose annotations say what the checker should report, but does not yet.
 const KNOWN_POOR: &[(&str, &str)] = &[
-    (
-        "13-band-values-and-rate.plan",
-        "mixed rate/multiplier bands: the span covers the whole tier table (several lines) instead of the band value that differs",
-    ),
-    (
-        "20-clause-twice.plan",
-        "the span of a clause that ends with an expression runs over the whitespace and comments after it, to the next token (`rate 10%` is labelled with the following lines)",
-    ),
-    (
-        "28-chained-comparison.plan",
-        "`a < b < c`: besides `comparisons do not chain`, the checker adds a cascading `cannot compare a bool with a number`",
-    ),
-    (
-        "30-table-key-type.plan",
-        "table key type mismatch: the message says `has a number keys` (grammar), should be `has number keys`",
-    ),
-    (
-        "33-if-branches.plan",
-        "the span of an `if ... else` expression runs over the whitespace and comments after it, to the next token",
-    ),
-    (
-        "52-empty-tier-table.plan",
-        "bug: `tiers ... { }` with no bands is accepted without any diagnostic, and the commission then silently disappears from the lowered plan (no line in the output)",
-    ),
-    (
-        "42-reserved-word-as-reference.plan",
-        "`on booking` (meaning the measure `bookings`): the help says `choose another name, e.g. booking_value` instead of suggesting `bookings`",
-    ),
-    (
-        "45-misspelt-function.plan",
-        "a misspelt function that starts like a real one (`maxx(`, `minimum(`, `countx(`) is a parse error `expected an operator ... found (` at the parenthesis, not `unknown function` with a did-you-mean (the grammar's `callee` commits to the `max` prefix)",
-    ),
 ];
 
 fn dir() -> PathBuf {

@@ -1614,7 +1614,6 @@ fn payee_custom_fields_and_membership() {
 }
 
 #[test]
-#[ignore = "bug: a commission whose tier table has no bands passes `check` and then vanishes from the output (no `base` line)"]
 fn a_commission_with_an_empty_tier_table_is_rejected_or_reported() {
     let plan = quarterly(
         r#"

@@ -568,7 +568,7 @@ impl<'a> Checker<'a> {
                 let value_ty = value_ty?;
                 if key_typed.ty != key_ty {
                     self.error(
-                        Diagnostic::error("payplan::type", format!("table `{}` has {} keys, but the key here is {}", name.name, key_ty, key_typed.ty), key.span, "wrong key type"),
+                        Diagnostic::error("payplan::type", format!("table `{}` has {} keys, but the key here is {}", name.name, key_ty.plain(), key_typed.ty), key.span, "wrong key type"),
                     );
                     return None;
                 }

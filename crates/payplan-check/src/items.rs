@@ -444,7 +444,7 @@ impl Checker<'_> {
             }
             let mode = if t.mode.name == "retroactive" { ir::TierMode::Retroactive } else { ir::TierMode::Marginal };
             let (by, divisor, kind) = self.tier_measure(&t.by, on_id, &on.name)?;
-            let bands = self.bands(&t.bands, kind, &t.by.name)?;
+            let bands = self.bands(&t.bands, kind, &t.by.name, span)?;
             Some(ir::Tiers { mode, by, divisor, bands })
         } else if let Some(measure) = sugar_measure {
             let (by, divisor, kind) = self.tier_measure(measure, on_id, &on.name)?;

@@ -8,6 +8,7 @@
 mod context;
 mod expr;
 mod items;
+pub mod lints;
 mod settings;
 mod tiers;
 mod types;
@@ -38,6 +39,9 @@ pub fn check_source(source: &str) -> Checked {
         return Checked { plan: None, diagnostics };
     };
     let mut checked = check(&file, source);
+    if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        checked.diagnostics.retain(|d| !lints::is_lint(d));
+    }
     diagnostics.append(&mut checked.diagnostics);
     diagnostics.sort_by_key(|d| (d.span().start, d.span().end));
     let has_errors = diagnostics.iter().any(|d| d.severity == Severity::Error);
@@ -58,6 +62,10 @@ pub fn check(file: &ast::File, source: &str) -> Checked {
     let mut checker = context::Checker::new(source, plan);
     let lowered = checker.run();
     let mut diagnostics = checker.into_diagnostics();
+    // Lints (warnings) only on a plan that checks clean: no noise on top of errors.
+    if let Some(plan_ir) = lowered.as_ref().filter(|_| !diagnostics.iter().any(|d| d.severity == Severity::Error)) {
+        diagnostics.extend(lints::lint(plan, (plan_ir.term_start, plan_ir.term_end)));
+    }
     diagnostics.sort_by_key(|d| (d.span().start, d.span().end));
     let has_errors = diagnostics.iter().any(|d| d.severity == Severity::Error);
     Checked { plan: if has_errors { None } else { lowered }, diagnostics }

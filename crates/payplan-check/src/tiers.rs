@@ -104,8 +104,12 @@ impl Checker<'_> {
     }
 
     /// Checks and lowers a tier table's bands.
-    pub fn bands(&mut self, bands: &[ast::Band], kind: BoundKind, by: &str) -> Option<Vec<ir::Band>> {
+    pub fn bands(&mut self, bands: &[ast::Band], kind: BoundKind, by: &str, table_span: Span) -> Option<Vec<ir::Band>> {
         if bands.is_empty() {
+            self.error(
+                Diagnostic::error("payplan::tiers", "the tier table has no bands", table_span, "no bands")
+                    .with_help("list bands from 0 (or `below`) to `and above`, e.g. `below 100%: 1x` and `100% and above: 1.5x`"),
+            );
             return None;
         }
         let mut decoded: Vec<DecodedBand> = Vec::new();
@@ -135,7 +139,10 @@ impl Checker<'_> {
         }
         let rates = decoded.iter().filter(|d| matches!(d.2, ir::BandValue::Rate(_))).count();
         if rates != 0 && rates != decoded.len() {
-            let span = bands.first().map_or(Span::default(), |b| b.span).to(bands.last().map_or(Span::default(), |b| b.span));
+            // Point at the first value of the kind the first band does not use.
+            let first_is_rate = matches!(bands.first().map(|b| &b.value.kind), Some(LiteralKind::Percent(_)));
+            let odd = bands.iter().find(|b| matches!(b.value.kind, LiteralKind::Percent(_)) != first_is_rate);
+            let span = odd.map_or(Span::default(), |b| b.value.span);
             self.error(
                 Diagnostic::error("payplan::tiers", "a tier table mixes rates and multipliers", span, "mixed")
                     .with_help("use rates (`8%`) throughout, or multipliers (`1.5x`) of the commission's `rate` throughout"),

@@ -33,6 +33,20 @@ impl fmt::Display for Type {
     }
 }
 
+impl Type {
+    /// The type without an article: `number`, `money in USD`, `text`.
+    pub fn plain(self) -> String {
+        match self {
+            Type::Number => "number".into(),
+            Type::Money(c) => format!("money in {c}"),
+            Type::Date => "date".into(),
+            Type::Text => "text".into(),
+            Type::Bool => "bool".into(),
+            Type::Duration => "duration".into(),
+        }
+    }
+}
+
 /// What an expression reads, to decide where it may appear.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Reads {

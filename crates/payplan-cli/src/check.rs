@@ -20,3 +20,13 @@ pub fn check_only(reporter: &mut Reporter, path: &Path) -> bool {
     !checked.has_errors()
 }
 
+
+/// The lints that need data (a table key that never occurs in it), reported as warnings
+/// after a plan's facts are loaded.
+pub fn data_lints(reporter: &mut Reporter, source: &crate::report::SourceFile, plan: &payplan_ir::Plan, facts: &payplan_facts::Facts) {
+    let (file, _) = payplan_syntax::parse(&source.text);
+    let Some(ast_plan) = file.as_ref().and_then(|f| f.plan.as_ref()) else { return };
+    for d in payplan_check::lints::lint_data(ast_plan, plan, facts) {
+        reporter.diagnostic(source, &d);
+    }
+}

@@ -3,9 +3,12 @@
 
 mod check;
 mod common;
+mod diff;
 mod explain;
+mod fmt;
 mod report;
 mod run;
+mod test;
 
 use clap::{Parser, Subcommand};
 use report::{ErrorFormat, Reporter};
@@ -19,12 +22,55 @@ struct Cli {
     /// How errors are printed.
     #[arg(long, global = true, value_enum, default_value = "human")]
     error_format: ErrorFormat,
+    /// Fail (exit status 1) when any warning is reported, such as a lint.
+    #[arg(long, global = true)]
+    deny_warnings: bool,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the `test` blocks of plan files and compare each test's statements with its snapshot.
+    Test {
+        /// Plan files, or folders searched for `*.plan` files with tests.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Write the snapshot files (`PLAN.snap`) from this run.
+        #[arg(long)]
+        update: bool,
+        /// Also write the results as JUnit XML to this file.
+        #[arg(long)]
+        junit: Option<PathBuf>,
+    },
+    /// What a plan change does to every payee's payouts on the same data.
+    Diff {
+        /// The plan as it was.
+        old: PathBuf,
+        /// The plan as it is now.
+        new: PathBuf,
+        /// A folder of CSV files or one JSON file (data.md).
+        #[arg(long)]
+        data: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: diff::DiffFormat,
+        /// Write the report to this file instead of stdout.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
+    /// Lay plan files out canonically, keeping every comment.
+    Fmt {
+        /// Plan files, or folders of them.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Write nothing; list the files that would change and fail if any would.
+        #[arg(long, conflicts_with = "write")]
+        check: bool,
+        /// Rewrite the files in place.
+        #[arg(short = 'w', long)]
+        write: bool,
+    },
     /// Parse and check plans; print every diagnostic.
     Check {
         /// Plan files.
@@ -88,7 +134,14 @@ fn main() -> ExitCode {
 
 fn execute(cli: Cli) -> ExitCode {
     let mut reporter = Reporter::new(cli.error_format);
+    let deny_warnings = cli.deny_warnings;
     let ok = match cli.command {
+        Command::Test { paths, update, junit } => test::test(&mut reporter, &paths, update, junit.as_deref()),
+        Command::Diff { old, new, data, format, output } => diff::diff(&mut reporter, &old, &new, &data, format, output.as_deref()),
+        Command::Fmt { paths, check, write } => {
+            let mode = if check { fmt::Mode::Check } else if write { fmt::Mode::Write } else { fmt::Mode::Print };
+            fmt::fmt(&mut reporter, &paths, mode)
+        }
         Command::Check { plans } => {
             // Every file is checked, whatever the ones before it gave.
             let mut ok = true;
@@ -105,6 +158,11 @@ fn execute(cli: Cli) -> ExitCode {
         Command::Explain { plan, data, payee: Some(payee), period, format, output } => explain::explain(&mut reporter, &plan, &data, &payee, period.as_deref(), format, output.as_deref()),
         Command::Explain { payee: None, .. } => common::usage(&mut reporter, "`explain` needs `--payee ID` (or `--format html -o DIR` for every payee)"),
     };
+    let denied = deny_warnings && reporter.warnings > 0;
+    if denied {
+        eprintln!("error: {} warning{} and `--deny-warnings`", reporter.warnings, if reporter.warnings == 1 { "" } else { "s" });
+    }
+    let ok = ok && !denied;
     let usage_error = reporter.usage_errors > 0;
     reporter.finish();
     match (ok, usage_error) {

@@ -58,6 +58,8 @@ pub struct Reporter {
     json: Vec<JsonDiagnostic>,
     /// Errors reported so far.
     pub errors: usize,
+    /// Warnings reported so far (`--deny-warnings` fails on them).
+    pub warnings: usize,
     /// Usage errors among them (exit status 2).
     pub usage_errors: usize,
 }
@@ -73,13 +75,20 @@ fn position(text: &str, offset: usize) -> Position {
 impl Reporter {
     /// A reporter printing in `format`.
     pub fn new(format: ErrorFormat) -> Reporter {
-        Reporter { format, json: Vec::new(), errors: 0, usage_errors: 0 }
+        Reporter { format, json: Vec::new(), errors: 0, warnings: 0, usage_errors: 0 }
+    }
+
+    /// Whether diagnostics are printed as JSON (for editors and CI annotations).
+    pub fn is_json(&self) -> bool {
+        self.format == ErrorFormat::Json
     }
 
     /// Reports a plan diagnostic against its source.
     pub fn diagnostic(&mut self, source: &SourceFile, diagnostic: &Diagnostic) {
         if diagnostic.severity == Severity::Error {
             self.errors += 1;
+        } else {
+            self.warnings += 1;
         }
         match self.format {
             ErrorFormat::Human => {

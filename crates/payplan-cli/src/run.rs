@@ -18,6 +18,7 @@ pub enum OutputFormat {
 /// Runs a plan and writes its lines.
 pub fn run(reporter: &mut Reporter, plan_path: &Path, data: &Path, period: Option<&str>, format: OutputFormat, output: Option<&Path>) -> bool {
     let Some((source, plan, facts)) = load(reporter, plan_path, data, period) else { return false };
+    crate::check::data_lints(reporter, &source, &plan, &facts);
     let outcome = match payplan_eval::evaluate(&plan, &facts) {
         Ok(outcome) => outcome,
         Err(error) => {

@@ -333,7 +333,6 @@ fn run_unknown_period_is_an_error_without_results() {
 }
 
 #[test]
-#[ignore = "bug: an unknown `--period` is reported as `payplan::usage` but exits 1; cli.md says exit status 2 is a usage error"]
 fn run_unknown_period_is_a_usage_error() {
     let dir = examples("run-bad-period-2");
     let out = payplan(&dir, &["run", "enterprise-ae.plan", "--data", "data", "--period", "Q5"]);

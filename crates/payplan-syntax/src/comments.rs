@@ -48,7 +48,7 @@ pub fn scan(source: &str) -> Vec<Comment> {
         }
         match c {
             '#' => {
-                let mut end = at;
+                let mut end = at + 1;
                 while let Some(&(next_at, next)) = chars.peek() {
                     if next == '\n' {
                         break;
@@ -78,11 +78,11 @@ mod tests {
 
     #[test]
     fn finds_comments_outside_strings() {
-        let source = "# head\nlet x = \"a # b\"  # tail\r\n  # own\n";
+        let source = "#\n# head\nlet x = \"a # b\"  # tail\r\n  # own\n";
         let found = scan(source);
         let texts: Vec<&str> = found.iter().map(|c| c.text.as_str()).collect();
-        assert_eq!(texts, ["# head", "# tail", "# own"]);
-        assert_eq!(found.iter().map(|c| c.trailing).collect::<Vec<_>>(), [false, true, false]);
+        assert_eq!(texts, ["#", "# head", "# tail", "# own"]);
+        assert_eq!(found.iter().map(|c| c.trailing).collect::<Vec<_>>(), [false, false, true, false]);
         for c in &found {
             assert_eq!(&source[c.start..c.end], c.text);
         }

@@ -7,7 +7,9 @@
 //! keyword).
 
 pub mod ast;
+pub mod comments;
 mod diagnostic;
+pub mod format;
 mod parse;
 mod suggest;
 

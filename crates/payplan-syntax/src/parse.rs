@@ -125,9 +125,45 @@ fn check_nesting(source: &str) -> Option<Diagnostic> {
     None
 }
 
+/// The span of a pair without the whitespace and comments pest's implicit whitespace
+/// may have taken after its last token (a clause ending in an expression would
+/// otherwise run on to the next line).
 fn span_of(pair: &Pair<'_, Rule>) -> Span {
     let s = pair.as_span();
-    Span::new(s.start(), s.end())
+    Span::new(s.start(), trimmed_end(s.get_input(), s.start(), s.end()))
+}
+
+/// The end of `input[start..end]` once trailing whitespace and comments are dropped.
+fn trimmed_end(input: &str, start: usize, mut end: usize) -> usize {
+    loop {
+        let text = input.get(start..end).unwrap_or("");
+        let trimmed = text.trim_end().len();
+        end = start + trimmed;
+        // A comment on the last line? Strings cannot span lines, so scanning the line
+        // from its start tells whether a `#` is inside a string.
+        let line_start = text.get(..trimmed).and_then(|t| t.rfind('\n')).map_or(start, |i| start + i + 1);
+        let line = input.get(line_start..end).unwrap_or("");
+        let mut in_string = false;
+        let mut escaped = false;
+        let mut comment_at = None;
+        for (i, c) in line.char_indices() {
+            match (in_string, escaped, c) {
+                (true, true, _) => escaped = false,
+                (true, false, '\\') => escaped = true,
+                (true, false, '"') => in_string = false,
+                (false, _, '"') => in_string = true,
+                (false, _, '#') => {
+                    comment_at = Some(i);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        match comment_at {
+            Some(i) if line_start + i > start => end = line_start + i,
+            _ => return end,
+        }
+    }
 }
 
 /// Walks pest pairs into the AST, collecting literal problems.
@@ -571,7 +607,7 @@ impl<'s> Builder<'s> {
                 };
                 if op.is_comparison() {
                     if let ExprKind::Binary(inner, _, _) = &lhs.kind {
-                        if inner.is_comparison() {
+                        if inner.is_comparison() && op != BinaryOp::AssignMistake && *inner != BinaryOp::AssignMistake {
                             let written = span.text(this.borrow().source).to_string();
                             this.borrow_mut().diagnostics.push(
                                 Diagnostic::error(
@@ -582,6 +618,8 @@ impl<'s> Builder<'s> {
                                 )
                                 .with_help("join two comparisons with `and`: `a < b and b < c`"),
                             );
+                            // Reported: stand in a plain condition, so no type error follows.
+                            return (Expr { kind: ExprKind::Bool(false), span }, left_depth.max(right_depth) + 1);
                         }
                     }
                 }
@@ -804,7 +842,11 @@ fn grammar_error(source: &str, error: &pest::error::Error<Rule>) -> Diagnostic {
         let keywords = expected_keywords(&positives);
         if RESERVED.contains(&found) && positives.iter().any(|r| matches!(r, Rule::ident)) {
             diagnostic.message = format!("`{found}` is a reserved word and cannot be a name");
-            return diagnostic.with_help(format!("choose another name, e.g. `{found}_value`"));
+            let declared = declared_names(source);
+            return match closest(found, declared.iter().map(String::as_str)) {
+                Some(name) => diagnostic.with_help(format!("did you mean `{name}`?")),
+                None => diagnostic.with_help(format!("choose another name, e.g. `{found}_value`")),
+            };
         }
         if let Some(suggestion) = closest(found, keywords.iter().copied()) {
             diagnostic.message = format!("unknown word `{found}`");
@@ -817,6 +859,23 @@ fn grammar_error(source: &str, error: &pest::error::Error<Rule>) -> Diagnostic {
         }
     }
     diagnostic
+}
+
+/// Names the file declares (`let x`, `measure x`...), found by a plain scan: used for
+/// hints when the file does not parse.
+fn declared_names(source: &str) -> Vec<String> {
+    const DECLARING: &[&str] = &["let", "measure", "table", "curve", "credit", "commission", "bonus", "spif"];
+    let words: Vec<&str> = source.lines().map(|l| l.split('#').next().unwrap_or("")).flat_map(str::split_whitespace).collect();
+    words
+        .windows(2)
+        .filter_map(|pair| match pair {
+            [keyword, name] if DECLARING.contains(keyword) => {
+                let name: String = name.chars().take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_').collect();
+                (!name.is_empty()).then_some(name)
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// The keyword that starts a rule, for "did you mean" hints.
