@@ -25,8 +25,12 @@ pub struct BookingView<'a> {
 pub struct PayeeScope<'a> {
     /// The payee.
     pub payee: &'a Payee,
-    /// The payee's paid entries (eligible, active on the entry date), in entry order.
-    pub entries: Vec<&'a Entry>,
+    /// The payee's paid entries (eligible, active on the entry date) of each rule, in
+    /// entry order (so by date: the entries to a date are a prefix).
+    pub by_rule: Vec<Vec<&'a Entry>>,
+    /// `credited(rule, filter)` filters judged per entry (filters read the booking only,
+    /// so a judgement holds for the whole term): (filter address, rule, per entry).
+    filter_memo: Vec<(usize, usize, Vec<Option<bool>>)>,
     /// The period being evaluated (index into `Plan::periods`).
     pub period: usize,
     measure_cache: Vec<Option<Value>>,
@@ -38,8 +42,23 @@ pub struct PayeeScope<'a> {
 impl<'a> PayeeScope<'a> {
     /// A scope for `payee` with its paid entries.
     pub fn new(plan: &Plan, payee: &'a Payee, entries: Vec<&'a Entry>) -> PayeeScope<'a> {
-        PayeeScope { payee, entries, period: 0, measure_cache: vec![None; plan.measures.len()], let_cache: vec![None; plan.lets.len()], targets: None }
+        let mut by_rule: Vec<Vec<&'a Entry>> = vec![Vec::new(); plan.rules.len()];
+        for entry in entries {
+            if let Some(list) = by_rule.get_mut(entry.rule) {
+                list.push(entry);
+            }
+        }
+        PayeeScope {
+            payee,
+            by_rule,
+            filter_memo: Vec::new(),
+            period: 0,
+            measure_cache: vec![None; plan.measures.len()],
+            let_cache: vec![None; plan.lets.len()],
+            targets: None,
+        }
     }
+
 }
 
 /// Evaluates lowered expressions against facts.
@@ -191,10 +210,7 @@ impl<'a> Evaluator<'a> {
                 let curve = plan.curves.get(*id).ok_or_else(|| EvalError::new("internal error: no such curve"))?;
                 Value::Number(read_curve(curve, at)?)
             }
-            ExprKind::Credited { rule, filter, in_period } => {
-                let entries = self.entries_in_scope(*rule, filter.as_deref(), *in_period)?;
-                Value::Money(value::sum(entries.iter().map(|e| e.amount))?)
-            }
+            ExprKind::Credited { rule, filter, in_period } => Value::Money(self.credited_sum(*rule, filter.as_deref(), *in_period)?),
             ExprKind::Count { rule, filter, in_period } => {
                 let entries = self.entries_in_scope(*rule, filter.as_deref(), *in_period)?;
                 // Distinct bookings whose entries sum to more than zero.
@@ -294,21 +310,89 @@ impl<'a> Evaluator<'a> {
 
     /// The payee's paid entries of `rule` in scope at the current period end, filtered.
     pub fn entries_in_scope(&mut self, rule: usize, filter: Option<&Expr>, in_period: bool) -> Result<Vec<&'a Entry>> {
-        let (period_start, period_end) = self.period_bounds()?;
-        let low = if in_period { period_start } else { self.plan.term_start };
-        let candidates: Vec<&'a Entry> = match &self.scope {
-            Some(scope) => scope.entries.iter().copied().filter(|e| e.rule == rule && e.date >= low && e.date <= period_end).collect(),
-            None => return Err(EvalError::new("internal error: credited outside a payee")),
-        };
-        let Some(filter) = filter else { return Ok(candidates) };
-        let mut kept = Vec::with_capacity(candidates.len());
-        for entry in candidates {
-            let view = self.view(entry)?;
-            if self.eval_bool(filter, Some(&view)).map_err(|e| e.booking(describe(view.booking)))? {
-                kept.push(entry);
+        let (low, high) = self.scope_bounds(in_period)?;
+        let scope = self.scope.as_ref().ok_or_else(|| EvalError::new("internal error: credited outside a payee"))?;
+        let list = scope.by_rule.get(rule).map_or(&[][..], Vec::as_slice);
+        let start = list.partition_point(|e| e.date < low);
+        let end = list.partition_point(|e| e.date <= high).max(start);
+        let mut kept = Vec::with_capacity(end - start);
+        for position in start..end {
+            if self.passes_filter(rule, position, filter)? {
+                if let Some(entry) = self.scope.as_ref().and_then(|s| s.by_rule.get(rule)).and_then(|l| l.get(position)) {
+                    kept.push(*entry);
+                }
             }
         }
         Ok(kept)
+    }
+
+    /// The dates a scope covers at the current period end.
+    fn scope_bounds(&self, in_period: bool) -> Result<(NaiveDate, NaiveDate)> {
+        let (period_start, period_end) = self.period_bounds()?;
+        Ok((if in_period { period_start } else { self.plan.term_start }, period_end))
+    }
+
+    /// Whether the entry at `position` of the payee's `rule` entries passes `filter`
+    /// (judged once per entry and kept: filters read the booking only).
+    pub fn passes_filter(&mut self, rule: usize, position: usize, filter: Option<&Expr>) -> Result<bool> {
+        let Some(filter) = filter else { return Ok(true) };
+        let key = filter as *const Expr as usize;
+        let scope = self.scope.as_mut().ok_or_else(|| EvalError::new("internal error: a filter outside a payee"))?;
+        let slot = match scope.filter_memo.iter().position(|(k, r, _)| *k == key && *r == rule) {
+            Some(slot) => slot,
+            None => {
+                let len = scope.by_rule.get(rule).map_or(0, Vec::len);
+                scope.filter_memo.push((key, rule, vec![None; len]));
+                scope.filter_memo.len() - 1
+            }
+        };
+        if let Some(known) = scope.filter_memo.get(slot).and_then(|(_, _, memo)| memo.get(position)).copied().flatten() {
+            return Ok(known);
+        }
+        let entry = *scope.by_rule.get(rule).and_then(|l| l.get(position)).ok_or_else(|| EvalError::new("internal error: no such entry"))?;
+        let view = self.view(entry)?;
+        let passes = self.eval_bool(filter, Some(&view)).map_err(|e| e.booking(describe(view.booking)))?;
+        if let Some(cell) = self.scope.as_mut().and_then(|s| s.filter_memo.get_mut(slot)).and_then(|(_, _, memo)| memo.get_mut(position)) {
+            *cell = Some(passes);
+        }
+        Ok(passes)
+    }
+
+    /// `credited(rule, filter)` in scope, without building a list.
+    fn credited_sum(&mut self, rule: usize, filter: Option<&Expr>, in_period: bool) -> Result<Decimal> {
+        let (low, high) = self.scope_bounds(in_period)?;
+        let (start, end) = {
+            let scope = self.scope.as_ref().ok_or_else(|| EvalError::new("internal error: credited outside a payee"))?;
+            let list = scope.by_rule.get(rule).map_or(&[][..], Vec::as_slice);
+            let start = list.partition_point(|e| e.date < low);
+            (start, list.partition_point(|e| e.date <= high).max(start))
+        };
+        let mut total = Decimal::ZERO;
+        for position in start..end {
+            if self.passes_filter(rule, position, filter)? {
+                let amount = self.scope.as_ref().and_then(|s| s.by_rule.get(rule)).and_then(|l| l.get(position)).map_or(Decimal::ZERO, |e| e.amount);
+                total = value::add(total, amount)?;
+            }
+        }
+        Ok(total)
+    }
+
+    /// Positions `start..end` of the payee's `rule` entries dated `low..=high`.
+    pub fn rule_positions(&self, rule: usize, low: NaiveDate, high: NaiveDate) -> Result<(usize, usize)> {
+        let scope = self.scope.as_ref().ok_or_else(|| EvalError::new("internal error: entries outside a payee"))?;
+        let list = scope.by_rule.get(rule).map_or(&[][..], Vec::as_slice);
+        let start = list.partition_point(|e| e.date < low);
+        Ok((start, list.partition_point(|e| e.date <= high).max(start)))
+    }
+
+    /// The payee's `rule` entry at `position`.
+    pub fn rule_entry(&self, rule: usize, position: usize) -> Result<&'a Entry> {
+        self.scope
+            .as_ref()
+            .and_then(|s| s.by_rule.get(rule))
+            .and_then(|l| l.get(position))
+            .copied()
+            .ok_or_else(|| EvalError::new("internal error: no such entry"))
     }
 
     /// The booking of an entry, ready to be read.

@@ -8,6 +8,7 @@
 mod credit;
 mod error;
 mod eval;
+mod invariant;
 mod payee;
 mod round;
 pub mod trace;
@@ -179,6 +180,7 @@ fn evaluate_payees(plan: &Plan, facts: &Facts, tracing: Tracing) -> Result<(Outc
         }
     }
 
+    let component_plans = payee::component_plans(plan);
     let mut payees = Vec::new();
     let mut traces = Vec::new();
     for (index, entries) in per_payee.into_iter().enumerate() {
@@ -186,7 +188,7 @@ fn evaluate_payees(plan: &Plan, facts: &Facts, tracing: Tracing) -> Result<(Outc
             continue;
         }
         let Some(payee) = facts.payees.get(index) else { continue };
-        let (result, trace) = payee::evaluate_payee(plan, facts, payee, entries, tracing != Tracing::Off)?;
+        let (result, trace) = payee::evaluate_payee(plan, facts, payee, entries, &component_plans, tracing != Tracing::Off)?;
         payees.push(result);
         traces.extend(trace);
     }

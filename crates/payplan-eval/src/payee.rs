@@ -33,8 +33,60 @@ struct Running {
     sum: Decimal,
 }
 
+/// What a commission or spif has computed over the entries so far, carried from one
+/// period end to the next: when nothing it depends on changed (the same bands, rates
+/// that do not depend on the period), the next period only adds its new entries, by
+/// the same arithmetic, in the same order, as a computation from the term start.
+#[derive(Default)]
+struct Progress {
+    /// Positions of the rule's entries (see `PayeeScope::by_rule`) consumed so far.
+    consumed: usize,
+    /// Marginal tiers: the tier position after the consumed entries.
+    position: Decimal,
+    /// Earnings per booking (by index) of the consumed entries.
+    by_booking: BTreeMap<usize, Decimal>,
+    /// The bands (in credit) they were computed with.
+    bands: Option<Vec<CreditBand>>,
+    /// Traces of the consumed entries, when tracing.
+    traces: Vec<EntryTrace>,
+    /// Per entry position: the base rate or spif pay, when it cannot change over the term.
+    memo: Vec<Option<Decimal>>,
+}
+
+impl Progress {
+    fn restart(&mut self) {
+        self.consumed = 0;
+        self.position = Decimal::ZERO;
+        self.by_booking.clear();
+        self.traces.clear();
+    }
+}
+
+/// What the engine knows of a component before any payee: whether its per-entry values
+/// may be kept for the whole term.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ComponentPlan {
+    /// The commission `rate` (or, for a spif, `when` and `pay`) does not depend on the period.
+    pub per_entry_invariant: bool,
+}
+
+/// Works out [`ComponentPlan`]s for every component of the plan.
+pub fn component_plans(plan: &Plan) -> Vec<ComponentPlan> {
+    let invariance = crate::invariant::Invariance::of(plan);
+    plan.components
+        .iter()
+        .map(|c| ComponentPlan {
+            per_entry_invariant: match &c.kind {
+                ComponentKind::Commission(commission) => commission.rate.as_ref().is_none_or(|r| invariance.is_invariant(r)),
+                ComponentKind::Spif(spif) => spif.when.as_ref().is_none_or(|w| invariance.is_invariant(w)) && invariance.is_invariant(&spif.pay),
+                ComponentKind::Bonus(_) => false,
+            },
+        })
+        .collect()
+}
+
 /// Evaluates one eligible payee over the whole term, with its trace when asked.
-pub fn evaluate_payee<'a>(plan: &'a Plan, facts: &'a Facts, payee: &'a Payee, entries: Vec<&'a Entry>, traced: bool) -> Result<(PayeeResult, Option<PayeeTrace>)> {
+pub fn evaluate_payee<'a>(plan: &'a Plan, facts: &'a Facts, payee: &'a Payee, entries: Vec<&'a Entry>, components: &[ComponentPlan], traced: bool) -> Result<(PayeeResult, Option<PayeeTrace>)> {
     let mut scope = PayeeScope::new(plan, payee, entries);
     if traced {
         scope.targets = Some(Vec::new());
@@ -43,6 +95,7 @@ pub fn evaluate_payee<'a>(plan: &'a Plan, facts: &'a Facts, payee: &'a Payee, en
     let digits = plan.currency.minor_units();
     let first_active = plan.periods.iter().position(|p| active_days(payee, p.start, p.end) > 0);
     let mut running = vec![Running::default(); plan.components.len()];
+    let mut progress: Vec<Progress> = plan.components.iter().map(|_| Progress::default()).collect();
     let mut lines_to_date = Decimal::ZERO;
     let mut cap_taken = Decimal::ZERO;
     let mut balance = Decimal::ZERO;
@@ -56,7 +109,9 @@ pub fn evaluate_payee<'a>(plan: &'a Plan, facts: &'a Facts, payee: &'a Payee, en
         let mut lines = Vec::with_capacity(plan.components.len() + 5);
         let mut component_traces = Vec::new();
         let mut total = Decimal::ZERO;
-        for (component, state) in plan.components.iter().zip(running.iter_mut()) {
+        for (index, (component, state)) in plan.components.iter().zip(running.iter_mut()).enumerate() {
+            let carried = progress.get_mut(index);
+            let invariant = components.get(index).is_some_and(|c| c.per_entry_invariant);
             let mut trace = traced.then(|| ComponentTrace {
                 name: component.name.clone(),
                 kind: match component.kind {
@@ -78,7 +133,10 @@ pub fn evaluate_payee<'a>(plan: &'a Plan, facts: &'a Facts, payee: &'a Payee, en
             // A period wholly outside the active dates is not evaluated: everything to
             // date carries over unchanged and the line is zero.
             let line = if active {
-                let earned = earnings(&mut ev, component, &mut state.sum, trace.as_mut()).map_err(annotate)?;
+                let earned = match carried {
+                    Some(carried) => earnings(&mut ev, component, &mut state.sum, carried, invariant, trace.as_mut()).map_err(annotate)?,
+                    None => Decimal::ZERO,
+                };
                 let mut change = value::sub(earned, state.earned).map_err(annotate)?;
                 if let Some(cap) = &component.cap_per_period {
                     let limit = ev.eval_decimal(cap, None).map_err(annotate)?;
@@ -196,13 +254,13 @@ fn show_value(value: &Value) -> String {
 }
 
 /// `E(p)` of a component at the evaluator's period end.
-fn earnings(ev: &mut Evaluator<'_>, component: &Component, sum: &mut Decimal, trace: Option<&mut ComponentTrace>) -> Result<Decimal> {
+fn earnings(ev: &mut Evaluator<'_>, component: &Component, sum: &mut Decimal, progress: &mut Progress, invariant: bool, trace: Option<&mut ComponentTrace>) -> Result<Decimal> {
     let plan = ev.plan;
     let period = ev.period().ok_or_else(|| EvalError::new("internal error: no such period"))?;
     match &component.kind {
         ComponentKind::Commission(commission) => {
             let low = if commission.in_period { period.start } else { plan.term_start };
-            let part = commission_part(ev, component, commission, low, period.end, trace.is_some())?;
+            let part = commission_part(ev, component, commission, low, period.end, progress, invariant, trace.is_some())?;
             let earned = if commission.in_period {
                 // Each period alone; E is their running sum.
                 let carried = *sum;
@@ -242,7 +300,7 @@ fn earnings(ev: &mut Evaluator<'_>, component: &Component, sum: &mut Decimal, tr
             Ok(capped)
         }
         ComponentKind::Spif(spif) => {
-            let part = spif_part(ev, component, spif, plan.term_start, period.end, trace.is_some())?;
+            let part = spif_part(ev, component, spif, plan.term_start, period.end, progress, invariant, trace.is_some())?;
             let earned = part.earned;
             if let Some(t) = trace {
                 t.part = Some(part);
@@ -253,28 +311,69 @@ fn earnings(ev: &mut Evaluator<'_>, component: &Component, sum: &mut Decimal, tr
 }
 
 /// A commission's earnings over entries dated `from..=to`: per-entry earnings
-/// attributed to bookings, then booking caps, gate and term cap.
-fn commission_part(ev: &mut Evaluator<'_>, component: &Component, commission: &Commission, from: NaiveDate, to: NaiveDate, traced: bool) -> Result<Part> {
-    let entries = ev.entries_in_scope(commission.rule, commission.filter.as_ref(), commission.in_period)?;
-    let entries: Vec<&Entry> = entries.into_iter().filter(|e| e.date >= from && e.date <= to).collect();
+/// attributed to bookings, then booking caps, gate and term cap. Continues from
+/// `progress` when the entries before are unchanged in what they earn.
+#[allow(clippy::too_many_arguments)]
+fn commission_part(
+    ev: &mut Evaluator<'_>,
+    component: &Component,
+    commission: &Commission,
+    from: NaiveDate,
+    to: NaiveDate,
+    progress: &mut Progress,
+    invariant: bool,
+    traced: bool,
+) -> Result<Part> {
     let bands = match &commission.tiers {
         Some(tiers) => Some(scaled_bands(ev, tiers)?),
         None => None,
     };
-    let retroactive_band = match (&commission.tiers, &bands) {
-        (Some(t), Some(b)) if t.mode == TierMode::Retroactive => {
-            let total = value::sum(entries.iter().map(|e| e.amount))?;
+    let retroactive = commission.tiers.as_ref().is_some_and(|t| t.mode == TierMode::Retroactive);
+    let (start, end) = ev.rule_positions(commission.rule, from, to)?;
+    // An in-period part starts afresh each period; a to-date part continues while its
+    // bands and rates are what they were.
+    let continues = !commission.in_period && !retroactive && invariant && progress.bands == bands && progress.consumed >= start;
+    if !continues {
+        progress.restart();
+        progress.consumed = start;
+    }
+    if progress.memo.len() < end {
+        progress.memo.resize(end, None);
+    }
+    let retroactive_band = match (&bands, retroactive) {
+        (Some(b), true) => {
+            let mut total = Decimal::ZERO;
+            for position in start..end {
+                if ev.passes_filter(commission.rule, position, commission.filter.as_ref())? {
+                    total = value::add(total, ev.rule_entry(commission.rule, position)?.amount)?;
+                }
+            }
             Some(band_at(b, total).ok_or_else(|| EvalError::new("internal error: no band holds the value"))?)
         }
         _ => None,
     };
-    let mut by_booking: BTreeMap<usize, Decimal> = BTreeMap::new();
-    let mut entry_traces = Vec::new();
-    let mut position = Decimal::ZERO;
-    for entry in &entries {
+    for position in progress.consumed..end {
+        if !ev.passes_filter(commission.rule, position, commission.filter.as_ref())? {
+            continue;
+        }
+        let entry = ev.rule_entry(commission.rule, position)?;
         let view = ev.view(entry)?;
         let rate = match &commission.rate {
-            Some(rate) => Some(ev.eval_decimal(rate, Some(&view)).map_err(|e| e.booking(describe(view.booking)))?),
+            Some(rate) => {
+                let memo = if invariant { progress.memo.get(position).copied().flatten() } else { None };
+                match memo {
+                    Some(known) => Some(known),
+                    None => {
+                        let r = ev.eval_decimal(rate, Some(&view)).map_err(|e| e.booking(describe(view.booking)))?;
+                        if invariant {
+                            if let Some(slot) = progress.memo.get_mut(position) {
+                                *slot = Some(r);
+                            }
+                        }
+                        Some(r)
+                    }
+                }
+            }
             None => None,
         };
         let mut slices = Vec::new();
@@ -290,19 +389,23 @@ fn commission_part(ev: &mut Evaluator<'_>, component: &Component, commission: &C
                 earned
             }
             (Some(bands), None) => {
-                let start = position;
-                position = value::add(position, entry.amount)?;
-                moved = Some((start, position));
-                marginal(bands, start, position, rate, traced.then_some(&mut slices))?
+                let before = progress.position;
+                progress.position = value::add(progress.position, entry.amount)?;
+                moved = Some((before, progress.position));
+                marginal(bands, before, progress.position, rate, traced.then_some(&mut slices))?
             }
         };
-        let slot = by_booking.entry(entry.booking).or_insert(Decimal::ZERO);
+        let slot = progress.by_booking.entry(entry.booking).or_insert(Decimal::ZERO);
         *slot = value::add(*slot, earned)?;
         if traced {
-            entry_traces.push(entry_trace(ev, entry, moved, rate, slices, None, earned));
+            progress.traces.push(entry_trace(ev, entry, moved, rate, slices, None, earned));
         }
     }
-    finish_part(ev, component, commission.gate.as_ref(), by_booking, from, to, entry_traces, bands.as_deref(), commission.tiers.as_ref(), retroactive_band.map(|b| b.label), traced)
+    progress.consumed = end;
+    let band_reached = retroactive_band.map(|b| b.label);
+    let part = finish_part(ev, component, commission.gate.as_ref(), &progress.by_booking, from, to, progress.traces.clone(), bands.as_deref(), commission.tiers.as_ref(), band_reached, traced)?;
+    progress.bands = bands;
+    Ok(part)
 }
 
 /// Booking caps, gate and term cap over per-booking earnings.
@@ -311,7 +414,7 @@ fn finish_part(
     ev: &mut Evaluator<'_>,
     component: &Component,
     gate: Option<&payplan_ir::Expr>,
-    by_booking: BTreeMap<usize, Decimal>,
+    by_booking: &BTreeMap<usize, Decimal>,
     from: NaiveDate,
     to: NaiveDate,
     entries: Vec<EntryTrace>,
@@ -326,7 +429,7 @@ fn finish_part(
     };
     let mut bookings = Vec::new();
     let mut subtotal = Decimal::ZERO;
-    for (booking, earned) in &by_booking {
+    for (booking, earned) in by_booking {
         let kept = booking_cap.map_or(*earned, |limit| (*earned).min(limit));
         subtotal = value::add(subtotal, kept)?;
         if traced {
@@ -398,7 +501,7 @@ fn entry_trace(ev: &Evaluator<'_>, entry: &Entry, position: Option<(Decimal, Dec
 }
 
 /// A band with its bounds in credit (the tier measure's bounds times the divisor).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct CreditBand {
     lower: Option<Decimal>,
     upper: Option<Decimal>,
@@ -484,12 +587,17 @@ fn marginal(bands: &[CreditBand], from: Decimal, to: Decimal, rate: Option<Decim
 }
 
 /// A spif's earnings to date: each qualifying entry (judged on its original) pays
-/// `pay * share` or `pay * credit`; reversals reverse.
-fn spif_part(ev: &mut Evaluator<'_>, component: &Component, spif: &Spif, from: NaiveDate, to: NaiveDate, traced: bool) -> Result<Part> {
-    let entries = ev.entries_in_scope(spif.rule, None, false)?;
-    let mut by_booking: BTreeMap<usize, Decimal> = BTreeMap::new();
-    let mut entry_traces = Vec::new();
-    for entry in entries {
+/// `pay * share` or `pay * credit`; reversals reverse. Continues from `progress` when
+/// `when` and `pay` cannot change over the term.
+#[allow(clippy::too_many_arguments)]
+fn spif_part(ev: &mut Evaluator<'_>, component: &Component, spif: &Spif, from: NaiveDate, to: NaiveDate, progress: &mut Progress, invariant: bool, traced: bool) -> Result<Part> {
+    let (start, end) = ev.rule_positions(spif.rule, from, to)?;
+    if !invariant || progress.consumed < start {
+        progress.restart();
+        progress.consumed = start;
+    }
+    for position in progress.consumed..end {
+        let entry = ev.rule_entry(spif.rule, position)?;
         if entry.original_date < spif.window.0 || entry.original_date > spif.window.1 {
             continue;
         }
@@ -512,11 +620,12 @@ fn spif_part(ev: &mut Evaluator<'_>, component: &Component, spif: &Spif, from: N
             }
             SpifBasis::OfCredit => value::mul(pay, entry.amount)?,
         };
-        let slot = by_booking.entry(entry.booking).or_insert(Decimal::ZERO);
+        let slot = progress.by_booking.entry(entry.booking).or_insert(Decimal::ZERO);
         *slot = value::add(*slot, earned)?;
         if traced {
-            entry_traces.push(entry_trace(ev, entry, None, None, Vec::new(), Some(pay), earned));
+            progress.traces.push(entry_trace(ev, entry, None, None, Vec::new(), Some(pay), earned));
         }
     }
-    finish_part(ev, component, None, by_booking, from, to, entry_traces, None, None, None, traced)
+    progress.consumed = end;
+    finish_part(ev, component, None, &progress.by_booking, from, to, progress.traces.clone(), None, None, None, traced)
 }

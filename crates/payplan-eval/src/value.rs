@@ -28,10 +28,6 @@ pub fn div(a: Decimal, b: Decimal) -> Result<Decimal> {
     a.checked_div(b).ok_or_else(overflow)
 }
 
-/// Sums decimals with overflow checks.
-pub fn sum(values: impl IntoIterator<Item = Decimal>) -> Result<Decimal> {
-    values.into_iter().try_fold(Decimal::ZERO, add)
-}
 
 fn overflow() -> EvalError {
     EvalError::new("arithmetic overflow").help("an amount exceeds the 28 significant digits payplan computes with")
