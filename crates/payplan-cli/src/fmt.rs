@@ -79,6 +79,12 @@ pub fn fmt(reporter: &mut Reporter, paths: &[PathBuf], mode: Mode) -> bool {
             Mode::Check => {
                 if differs {
                     println!("{}", path.display());
+                    if reporter.is_json() {
+                        let at = first_difference(&source.text, &formatted);
+                        let d = payplan_syntax::Diagnostic::error("payplan::fmt", "the file is not formatted", payplan_syntax::Span::new(at, at), "first difference")
+                            .with_help(format!("run `payplan fmt -w {}`", path.display()));
+                        reporter.diagnostic(&source, &d);
+                    }
                     changed.push(path);
                 }
             }
@@ -89,15 +95,24 @@ pub fn fmt(reporter: &mut Reporter, paths: &[PathBuf], mode: Mode) -> bool {
                         ok = false;
                         continue;
                     }
-                    eprintln!("formatted {}", path.display());
+                    println!("formatted {}", path.display());
                 }
             }
         }
     }
     if mode == Mode::Check && !changed.is_empty() {
+        if reporter.is_json() {
+            return false;
+        }
         let files = if changed.len() == 1 { "file is" } else { "files are" };
         eprintln!("{} {files} not formatted: run `payplan fmt -w` on {}", changed.len(), if changed.len() == 1 { "it" } else { "them" });
         return false;
     }
     ok
+}
+
+/// The start of the first line where `a` and `b` differ.
+fn first_difference(a: &str, b: &str) -> usize {
+    let common = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    a.get(..common).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1)
 }

@@ -160,7 +160,8 @@ fn execute(cli: Cli) -> ExitCode {
     };
     let denied = deny_warnings && reporter.warnings > 0;
     if denied {
-        eprintln!("error: {} warning{} and `--deny-warnings`", reporter.warnings, if reporter.warnings == 1 { "" } else { "s" });
+        let message = format!("{} warning{} reported, and `--deny-warnings` is set", reporter.warnings, if reporter.warnings == 1 { " was" } else { "s were" });
+        reporter.plain("", "payplan::deny-warnings", &message, Some("fix the warnings, or run without `--deny-warnings`"), None);
     }
     let ok = ok && !denied;
     let usage_error = reporter.usage_errors > 0;

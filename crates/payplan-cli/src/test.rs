@@ -64,7 +64,7 @@ pub fn test(reporter: &mut Reporter, paths: &[PathBuf], update: bool, junit: Opt
         };
         if file.tests.is_empty() {
             if explicit.contains(&&path) {
-                eprintln!("note: {} has no test blocks", source.path);
+                println!("note: {} has no test blocks", source.path);
             }
             continue;
         }
@@ -162,7 +162,7 @@ fn test_file(reporter: &mut Reporter, path: &Path, source: &SourceFile, file: &p
         // Sections of tests that are gone stay until `--update`.
         for (name, body) in &old_sections {
             if !new_sections.iter().any(|(n, _)| n == name) {
-                eprintln!("note: {} holds a snapshot of test \"{name}\", which no longer exists (`payplan test --update` removes it)", snap_path.display());
+                println!("note: {} holds a snapshot of test \"{name}\", which no longer exists (`payplan test --update` removes it)", snap_path.display());
                 new_sections.push((name.clone(), body.clone()));
             }
         }

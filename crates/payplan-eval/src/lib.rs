@@ -181,14 +181,29 @@ fn evaluate_payees(plan: &Plan, facts: &Facts, tracing: Tracing) -> Result<(Outc
     }
 
     let component_plans = payee::component_plans(plan);
-    let mut payees = Vec::new();
+    // Payees are independent once credit is known: evaluate them in any order (in
+    // parallel when enabled) and merge in payee order, so the output never depends on
+    // the thread count; the first error in payee order wins.
+    let work: Vec<(usize, Vec<&Entry>)> = per_payee
+        .into_iter()
+        .enumerate()
+        .filter(|(index, _)| eligible.get(*index).copied().unwrap_or(false) && !matches!(tracing, Tracing::One(t) if t != *index))
+        .collect();
+    let evaluate_one = |(index, entries): (usize, Vec<&Entry>)| -> Result<(PayeeResult, Option<trace::PayeeTrace>)> {
+        let payee = facts.payees.get(index).ok_or_else(|| EvalError::new("internal error: no such payee"))?;
+        payee::evaluate_payee(plan, facts, payee, entries, &component_plans, tracing != Tracing::Off)
+    };
+    #[cfg(feature = "parallel")]
+    let results: Vec<Result<(PayeeResult, Option<trace::PayeeTrace>)>> = {
+        use rayon::prelude::*;
+        work.into_par_iter().map(evaluate_one).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let results: Vec<Result<(PayeeResult, Option<trace::PayeeTrace>)>> = work.into_iter().map(evaluate_one).collect();
+    let mut payees = Vec::with_capacity(results.len());
     let mut traces = Vec::new();
-    for (index, entries) in per_payee.into_iter().enumerate() {
-        if !eligible.get(index).copied().unwrap_or(false) || matches!(tracing, Tracing::One(t) if t != index) {
-            continue;
-        }
-        let Some(payee) = facts.payees.get(index) else { continue };
-        let (result, trace) = payee::evaluate_payee(plan, facts, payee, entries, &component_plans, tracing != Tracing::Off)?;
+    for result in results {
+        let (result, trace) = result?;
         payees.push(result);
         traces.extend(trace);
     }

@@ -544,7 +544,7 @@ impl<'s> Formatter<'s> {
                             (None, Some(upper)) => format!("below {}: {value}", f.literal(upper)),
                             (Some(lower), None) => format!("{} and above: {value}", f.literal(lower)),
                             (Some(lower), Some(upper)) => format!("{} to {}: {value}", f.literal(lower), f.literal(upper)),
-                            (None, None) => format!("{value}"),
+                            (None, None) => value,
                         };
                         f.unit(3, band.span.start, band.span.end, text);
                     }
