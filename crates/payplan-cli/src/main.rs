@@ -6,6 +6,7 @@ mod common;
 mod diff;
 mod explain;
 mod fmt;
+mod progress;
 mod report;
 mod run;
 mod test;

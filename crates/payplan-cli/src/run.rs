@@ -17,9 +17,16 @@ pub enum OutputFormat {
 
 /// Runs a plan and writes its lines.
 pub fn run(reporter: &mut Reporter, plan_path: &Path, data: &Path, period: Option<&str>, format: OutputFormat, output: Option<&Path>) -> bool {
-    let Some((source, plan, facts)) = load(reporter, plan_path, data, period) else { return false };
+    let bar = crate::progress::Bar::new();
+    bar.status("loading data");
+    let loaded = load(reporter, plan_path, data, period);
+    bar.clear();
+    let Some((source, plan, facts)) = loaded else { return false };
     crate::check::data_lints(reporter, &source, &plan, &facts);
-    let outcome = match payplan_eval::evaluate(&plan, &facts) {
+    bar.status("crediting");
+    let evaluated = payplan_eval::evaluate_with_progress(&plan, &facts, &|done, total| bar.update("evaluating payees", done, total));
+    bar.clear();
+    let outcome = match evaluated {
         Ok(outcome) => outcome,
         Err(error) => {
             report_eval_error(reporter, &source, &error);

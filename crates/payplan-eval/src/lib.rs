@@ -111,12 +111,18 @@ pub fn credit_entries(plan: &Plan, facts: &Facts) -> Result<Credits> {
 
 /// Evaluates a plan against facts.
 pub fn evaluate(plan: &Plan, facts: &Facts) -> Result<Outcome> {
-    evaluate_payees(plan, facts, Tracing::Off).map(|(outcome, _)| outcome)
+    evaluate_payees(plan, facts, Tracing::Off, &|_, _| {}).map(|(outcome, _)| outcome)
+}
+
+/// [`evaluate`], calling `progress(payees_done, payees_total)` as payees are evaluated
+/// (from any thread; for a progress bar). The result is the same.
+pub fn evaluate_with_progress(plan: &Plan, facts: &Facts, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<Outcome> {
+    evaluate_payees(plan, facts, Tracing::Off, progress).map(|(outcome, _)| outcome)
 }
 
 /// Evaluates a plan and explains every eligible payee's lines (statements for all).
 pub fn explain_all(plan: &Plan, facts: &Facts) -> Result<(Outcome, Vec<trace::PayeeTrace>)> {
-    evaluate_payees(plan, facts, Tracing::All)
+    evaluate_payees(plan, facts, Tracing::All, &|_, _| {})
 }
 
 /// Which payees a run traces.
@@ -135,12 +141,12 @@ enum Tracing {
 /// or unknown.
 pub fn explain(plan: &Plan, facts: &Facts, payee: &str) -> Result<Option<(Outcome, trace::PayeeTrace)>> {
     let Some(index) = facts.payee_index(payee) else { return Ok(None) };
-    let (outcome, traces) = evaluate_payees(plan, facts, Tracing::One(index))?;
+    let (outcome, traces) = evaluate_payees(plan, facts, Tracing::One(index), &|_, _| {})?;
     Ok(traces.into_iter().next().map(|t| (outcome, t)))
 }
 
 /// The run, with the traces asked for.
-fn evaluate_payees(plan: &Plan, facts: &Facts, tracing: Tracing) -> Result<(Outcome, Vec<trace::PayeeTrace>)> {
+fn evaluate_payees(plan: &Plan, facts: &Facts, tracing: Tracing, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<(Outcome, Vec<trace::PayeeTrace>)> {
     let credits = credit::credit(plan, facts)?;
     let eligible = eligibility(plan, facts)?;
 
@@ -189,9 +195,16 @@ fn evaluate_payees(plan: &Plan, facts: &Facts, tracing: Tracing) -> Result<(Outc
         .enumerate()
         .filter(|(index, _)| eligible.get(*index).copied().unwrap_or(false) && !matches!(tracing, Tracing::One(t) if t != *index))
         .collect();
+    let total = work.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
     let evaluate_one = |(index, entries): (usize, Vec<&Entry>)| -> Result<(PayeeResult, Option<trace::PayeeTrace>)> {
         let payee = facts.payees.get(index).ok_or_else(|| EvalError::new("internal error: no such payee"))?;
-        payee::evaluate_payee(plan, facts, payee, entries, &component_plans, tracing != Tracing::Off)
+        let result = payee::evaluate_payee(plan, facts, payee, entries, &component_plans, tracing != Tracing::Off);
+        let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if finished % 256 == 0 || finished == total {
+            progress(finished, total);
+        }
+        result
     };
     #[cfg(feature = "parallel")]
     let results: Vec<Result<(PayeeResult, Option<trace::PayeeTrace>)>> = {
