@@ -5,7 +5,6 @@
 
 use payplan_eval::trace::{ComponentTrace, Part, PayeeTrace};
 use payplan_eval::{round, LineKind, Outcome};
-use payplan_facts::Schema;
 use payplan_ir::Plan;
 use rust_decimal::Decimal;
 use std::path::{Path, PathBuf};
@@ -14,22 +13,10 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn schema(plan: &Plan) -> Schema {
-    Schema {
-        currency: plan.currency,
-        term_start: plan.term_start,
-        term_end: plan.term_end,
-        booking_fields: plan.booking_fields.clone(),
-        payee_fields: plan.payee_fields.clone(),
-        needs_quotas: plan.reads_quotas,
-        needs_metrics: plan.reads_metrics,
-    }
-}
-
 fn explain_all(plan_path: &Path, data: &Path) -> (Plan, Outcome, Vec<PayeeTrace>) {
     let source = std::fs::read_to_string(plan_path).unwrap();
     let plan = payplan_check::check_source(&source).plan.unwrap_or_else(|| panic!("{plan_path:?} does not check"));
-    let facts = payplan_data::load_path(data, &schema(&plan)).unwrap();
+    let facts = payplan_data::load_path(data, &plan.schema()).unwrap();
     let (outcome, traces) = payplan_eval::explain_all(&plan, &facts).unwrap();
     (plan, outcome, traces)
 }
@@ -133,7 +120,7 @@ fn traces_add_up_on_the_example_plans() {
         let plain = {
             let source = std::fs::read_to_string(&plan_path).unwrap();
             let plan = payplan_check::check_source(&source).plan.unwrap();
-            let facts = payplan_data::load_path(&root.join("plans/data"), &schema(&plan)).unwrap();
+            let facts = payplan_data::load_path(&root.join("plans/data"), &plan.schema()).unwrap();
             payplan_eval::evaluate(&plan, &facts).unwrap()
         };
         assert_eq!(plain, outcome);
@@ -163,7 +150,7 @@ fn statements_of_the_example_plans() {
     for (plan_file, payee) in [("enterprise-ae.plan", "E-114"), ("se-overlay.plan", "E-131"), ("sales-manager.plan", "E-105"), ("sdr-partner.plan", "E-142")] {
         let source = std::fs::read_to_string(root.join("plans").join(plan_file)).unwrap();
         let plan = payplan_check::check_source(&source).plan.unwrap();
-        let facts = payplan_data::load_path(&root.join("plans/data"), &schema(&plan)).unwrap();
+        let facts = payplan_data::load_path(&root.join("plans/data"), &plan.schema()).unwrap();
         let (outcome, trace) = payplan_eval::explain(&plan, &facts, payee).unwrap().unwrap();
         let result = &outcome.payees[0];
         let text = payplan_output::statement::text(&plan, result, &trace, &outcome.unpaid, None);

@@ -36,15 +36,7 @@ pub fn conformance_root() -> Option<PathBuf> {
 /// What the data loader needs to know of a plan: the same schema `payplan run` builds
 /// (`crates/payplan-cli/src/main.rs`, fn `schema`).
 pub fn schema_of(plan: &Plan) -> Schema {
-    Schema {
-        currency: plan.currency,
-        term_start: plan.term_start,
-        term_end: plan.term_end,
-        booking_fields: plan.booking_fields.clone(),
-        payee_fields: plan.payee_fields.clone(),
-        needs_quotas: plan.reads_quotas,
-        needs_metrics: plan.reads_metrics,
-    }
+    plan.schema()
 }
 
 /// One diagnostic as a single line: `error payplan::type 123..130 `text`: message

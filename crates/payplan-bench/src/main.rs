@@ -155,15 +155,7 @@ fn end_to_end(payplan: &Path, plan: &Path, data: &Path) -> Result<(Duration, u64
 fn phases(plan_path: &Path, data: &Path) -> Result<[Duration; 4], String> {
     let source = std::fs::read_to_string(plan_path).map_err(|e| e.to_string())?;
     let plan = payplan_check::check_source(&source).plan.ok_or("the reference plan does not check")?;
-    let schema = payplan_facts::Schema {
-        currency: plan.currency,
-        term_start: plan.term_start,
-        term_end: plan.term_end,
-        booking_fields: plan.booking_fields.clone(),
-        payee_fields: plan.payee_fields.clone(),
-        needs_quotas: plan.reads_quotas,
-        needs_metrics: plan.reads_metrics,
-    };
+    let schema = plan.schema();
     let t = Instant::now();
     let facts = payplan_data::load_path(data, &schema).map_err(|e| e.to_string())?;
     let load = t.elapsed();

@@ -2,7 +2,7 @@
 //! results, reporting evaluation errors.
 
 use crate::report::{Reporter, SourceFile};
-use payplan_facts::{Facts, Schema};
+use payplan_facts::Facts;
 use payplan_ir::Plan;
 use std::path::Path;
 
@@ -43,19 +43,6 @@ pub fn check_file(reporter: &mut Reporter, path: &Path) -> Option<(SourceFile, P
     Some((source, plan))
 }
 
-/// What the loader needs to know of a plan.
-pub fn schema(plan: &Plan) -> Schema {
-    Schema {
-        currency: plan.currency,
-        term_start: plan.term_start,
-        term_end: plan.term_end,
-        booking_fields: plan.booking_fields.clone(),
-        payee_fields: plan.payee_fields.clone(),
-        needs_quotas: plan.reads_quotas,
-        needs_metrics: plan.reads_metrics,
-    }
-}
-
 /// A checked plan and its facts, or `None` after reporting why not.
 pub fn load(reporter: &mut Reporter, plan_path: &Path, data: &Path, period: Option<&str>) -> Option<(SourceFile, Plan, Facts)> {
     let (source, plan) = check_file(reporter, plan_path)?;
@@ -67,7 +54,7 @@ pub fn load(reporter: &mut Reporter, plan_path: &Path, data: &Path, period: Opti
             return None;
         }
     }
-    match payplan_data::load_path(data, &schema(&plan)) {
+    match payplan_data::load_path(data, &plan.schema()) {
         Ok(facts) => Some((source, plan, facts)),
         Err(errors) => {
             for e in &errors.0 {

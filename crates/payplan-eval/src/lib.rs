@@ -201,7 +201,7 @@ fn evaluate_payees(plan: &Plan, facts: &Facts, tracing: Tracing, progress: &(dyn
         let payee = facts.payees.get(index).ok_or_else(|| EvalError::new("internal error: no such payee"))?;
         let result = payee::evaluate_payee(plan, facts, payee, entries, &component_plans, tracing != Tracing::Off);
         let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        if finished % 256 == 0 || finished == total {
+        if finished.is_multiple_of(256) || finished == total {
             progress(finished, total);
         }
         result

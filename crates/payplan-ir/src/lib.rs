@@ -72,6 +72,22 @@ pub struct Plan {
     pub reads_metrics: bool,
 }
 
+impl Plan {
+    /// What the data loader needs to know of this plan: currency, term, declared
+    /// fields, and whether quotas and metrics are read.
+    pub fn schema(&self) -> payplan_facts::Schema {
+        payplan_facts::Schema {
+            currency: self.currency,
+            term_start: self.term_start,
+            term_end: self.term_end,
+            booking_fields: self.booking_fields.clone(),
+            payee_fields: self.payee_fields.clone(),
+            needs_quotas: self.reads_quotas,
+            needs_metrics: self.reads_metrics,
+        }
+    }
+}
+
 /// One period of the term.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Period {

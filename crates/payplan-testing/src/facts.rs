@@ -6,24 +6,11 @@
 //! booking in a currency without an fx rate...). Each loader error is reported at the
 //! test statement that wrote the row.
 
-use payplan_facts::{Facts, Schema};
+use payplan_facts::Facts;
 use payplan_ir::Plan;
 use payplan_syntax::ast::{Expr, ExprKind, Ident, LiteralKind, RecordId, TestBlock, TestStatementKind, UnaryOp};
 use payplan_syntax::{Diagnostic, Span};
 use std::collections::BTreeMap;
-
-/// What the loader needs to know of a plan.
-pub fn schema(plan: &Plan) -> Schema {
-    Schema {
-        currency: plan.currency,
-        term_start: plan.term_start,
-        term_end: plan.term_end,
-        booking_fields: plan.booking_fields.clone(),
-        payee_fields: plan.payee_fields.clone(),
-        needs_quotas: plan.reads_quotas,
-        needs_metrics: plan.reads_metrics,
-    }
-}
 
 /// One CSV table being written: its header, and rows with the statement that wrote each.
 struct CsvTable {
@@ -182,7 +169,7 @@ pub fn build(plan: &Plan, block: &TestBlock) -> Result<Facts, Vec<Diagnostic>> {
     }
     let tables = [&payees, &bookings, &splits, &quotas, &fx, &metrics, &accounts];
     let files: Vec<(String, Vec<u8>)> = tables.iter().map(|t| (t.file.to_string(), t.bytes())).collect();
-    payplan_data::load_csv_files(&files, &schema(plan)).map_err(|errors| {
+    payplan_data::load_csv_files(&files, &plan.schema()).map_err(|errors| {
         errors
             .0
             .iter()

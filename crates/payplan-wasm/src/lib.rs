@@ -16,6 +16,7 @@
 //! problems, and a JSON conversion failure (which would be a bug) is thrown as an
 //! `Error`.
 
+pub mod preview;
 pub mod problem;
 pub mod session;
 pub mod what_if;
@@ -110,7 +111,7 @@ impl JsSession {
     pub fn set_what_if_deals(&mut self, deals_json: &str) -> Result<JsValue, JsValue> {
         let problems = match what_if::parse_deals(deals_json) {
             Ok(deals) => self.inner.set_deals(deals),
-            Err(problem) => vec![problem],
+            Err(problems) => problems,
         };
         to_js(&problems)
     }
@@ -119,6 +120,12 @@ impl JsSession {
     /// the data with or without the hypothetical deals.
     pub fn run(&mut self, format: &str, period: Option<String>, with_deals: bool) -> Output {
         Output::from(self.inner.run(format, period.as_deref(), scenario(with_deals)))
+    }
+
+    /// One payee's lines per period and payout curve (`{ ok, value: Preview | null,
+    /// problems }`): the figures of `explain`, without the trace of every entry.
+    pub fn preview(&mut self, payee: &str, with_deals: bool) -> Result<JsValue, JsValue> {
+        to_js(&Answer::from(self.inner.preview(payee, scenario(with_deals))))
     }
 
     /// `payplan explain --payee PAYEE --format FORMAT [--period PERIOD]` (`text`,

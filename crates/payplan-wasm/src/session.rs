@@ -7,6 +7,7 @@
 //! the same library functions with the same arguments as `payplan run` and
 //! `payplan explain`.
 
+use crate::preview::Preview;
 use crate::problem::{Problem, SourceMap, Stage};
 use crate::what_if::{self, WhatIfDeal};
 use payplan_facts::{Facts, FieldType, FieldValue, Schema};
@@ -229,7 +230,7 @@ impl Session {
                     .bookings
                     .iter()
                     .filter_map(|b| match b.fields.get(index) {
-                        Some(Some(FieldValue::Text(text))) => Some(text.as_str()),
+                        Some(Some(FieldValue::Text(text))) => Some(&**text),
                         _ => None,
                     })
                     .collect();
@@ -269,6 +270,33 @@ impl Session {
         if !matches!(format, "text" | "json" | "html") {
             return Err(vec![usage(format!("unknown statement format `{format}`"), "use text, json or html")]);
         }
+        let (plan, outcome, trace) = self.explained(payee, period, scenario)?;
+        let Some(result) = outcome.payees.first() else {
+            return Err(vec![no_statement(payee)]);
+        };
+        Ok(match format {
+            "json" => payplan_output::statement::json(plan, result, &trace, &outcome.unpaid, period),
+            "html" => {
+                let unpaid: Vec<payplan_eval::UnpaidCredit> = outcome.unpaid.iter().filter(|u| u.payee == result.id).cloned().collect();
+                payplan_output::html::page(plan, result, &trace, &unpaid)
+            }
+            _ => payplan_output::statement::text(plan, result, &trace, &outcome.unpaid, period),
+        })
+    }
+
+    /// One payee's lines and payout curve: the figures of the `explain` JSON without
+    /// the trace of every credit entry (which grows with the bookings), for a preview
+    /// that recomputes on every edit.
+    pub fn preview(&mut self, payee: &str, scenario: Scenario) -> Result<Preview, Vec<Problem>> {
+        let (plan, outcome, trace) = self.explained(payee, None, scenario)?;
+        let Some(result) = outcome.payees.first() else {
+            return Err(vec![no_statement(payee)]);
+        };
+        Ok(Preview::new(plan, result, &trace))
+    }
+
+    /// Evaluates one payee with the trace, or says why not (as the CLI's `explain`).
+    fn explained(&mut self, payee: &str, period: Option<&str>, scenario: Scenario) -> Result<(&Plan, payplan_eval::Outcome, payplan_eval::trace::PayeeTrace), Vec<Problem>> {
         let (plan, facts, source) = self.prepared(period, scenario)?;
         let explained = payplan_eval::explain(plan, facts, payee).map_err(|error| vec![Problem::from_eval_error(source, &error)])?;
         let Some((outcome, trace)) = explained else {
@@ -282,21 +310,12 @@ impl Session {
             };
             return Err(vec![usage(format!("no statement for payee `{payee}`"), help)]);
         };
-        let Some(result) = outcome.payees.first() else {
-            return Err(vec![usage(format!("no statement for payee `{payee}`"), "the payee is unknown or not eligible")]);
-        };
-        Ok(match format {
-            "json" => payplan_output::statement::json(plan, result, &trace, &outcome.unpaid, period),
-            "html" => {
-                let unpaid: Vec<payplan_eval::UnpaidCredit> = outcome.unpaid.iter().filter(|u| u.payee == result.id).cloned().collect();
-                payplan_output::html::page(plan, result, &trace, &unpaid)
-            }
-            _ => payplan_output::statement::text(plan, result, &trace, &outcome.unpaid, period),
-        })
+        Ok((plan, outcome, trace))
     }
 
     /// The plan, its facts for `scenario` and its source map, or why they cannot be had.
     fn prepared(&mut self, period: Option<&str>, scenario: Scenario) -> Result<(&Plan, &Facts, &SourceMap), Vec<Problem>> {
+        let scenario = self.effective(scenario);
         self.checked_plan(period)?;
         self.facts(scenario)?;
         match (&self.plan, self.loaded.as_ref().and_then(|l| l.get(scenario))) {
@@ -321,11 +340,21 @@ impl Session {
     }
 
     fn schema(&self) -> Result<Schema, Vec<Problem>> {
-        self.checked_plan(None).map(schema)
+        self.checked_plan(None).map(|plan| plan.schema())
+    }
+
+    /// Without deals, both scenarios are the data as loaded (no copy of the facts).
+    fn effective(&self, scenario: Scenario) -> Scenario {
+        if self.deals.is_empty() {
+            Scenario::Actual
+        } else {
+            scenario
+        }
     }
 
     /// The facts for the current plan's schema, loading (or adding the deals) when needed.
     fn facts(&mut self, scenario: Scenario) -> Result<&Facts, Vec<Problem>> {
+        let scenario = self.effective(scenario);
         let schema = self.schema()?;
         let Some(data) = &self.data else {
             return Err(vec![usage("there is no data", "load a data set: a folder of CSV files or a JSON file")]);
@@ -395,19 +424,6 @@ fn summary(plan: &Plan) -> PlanSummary {
     }
 }
 
-/// What the loader needs to know of a plan (as `payplan-cli`'s `common::schema`).
-pub fn schema(plan: &Plan) -> Schema {
-    Schema {
-        currency: plan.currency,
-        term_start: plan.term_start,
-        term_end: plan.term_end,
-        booking_fields: plan.booking_fields.clone(),
-        payee_fields: plan.payee_fields.clone(),
-        needs_quotas: plan.reads_quotas,
-        needs_metrics: plan.reads_metrics,
-    }
-}
-
 fn load(data: &DataSource, schema: &Schema) -> Result<Facts, Vec<Problem>> {
     let loaded = match data {
         DataSource::Csv(files) => payplan_data::load_csv_files(files, schema),
@@ -423,6 +439,62 @@ fn load(data: &DataSource, schema: &Schema) -> Result<Facts, Vec<Problem>> {
     loaded.map_err(|errors| errors.0.iter().map(Problem::from_data_error).collect())
 }
 
+fn no_statement(payee: &str) -> Problem {
+    usage(format!("no statement for payee `{payee}`"), "the payee is unknown or not eligible")
+}
+
 fn usage(message: impl Into<String>, help: impl Into<String>) -> Problem {
     Problem::error(Stage::Usage, "payplan::usage", message).with_help(help)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PLAN: &str = "plan \"Flat\" {\n    currency USD\n    term 2027-01-01 to 2027-12-31\n    period quarter\n    field booking.product: text\n    credit direct { when booking.status == \"won\"  to splits }\n    measure bookings = credited(direct)\n    commission base { on bookings  rate 10% }\n}\n";
+
+    fn session() -> Session {
+        let mut session = Session::new();
+        assert!(session.set_plan(PLAN).ok);
+        session.add_csv_file("data/payees.csv".into(), b"id,name\nann,Ann\nbob,Bob\n".to_vec());
+        session.add_csv_file("data/bookings.csv".into(), b"id,date,amount,currency,owner,status,product\nB1,2027-02-01,1000,USD,ann,won,Compute\n".to_vec());
+        session
+    }
+
+    #[test]
+    fn runs_with_and_without_the_deals() {
+        let mut session = session();
+        let deal = WhatIfDeal {
+            owner: "ann".into(),
+            date: "2027-05-14".into(),
+            amount: "500".into(),
+            currency: None,
+            status: None,
+            account: None,
+            fields: [("product".to_string(), "Security".to_string())].into_iter().collect(),
+            splits: vec![what_if::WhatIfSplit { payee: "bob".into(), share: "50%".into() }, what_if::WhatIfSplit { payee: "ann".into(), share: "50%".into() }],
+        };
+        assert_eq!(session.set_deals(vec![deal]), Vec::new());
+        let actual = session.run("csv", None, Scenario::Actual);
+        let with_deals = session.run("csv", None, Scenario::WithDeals);
+        assert!(actual.as_deref().is_ok_and(|csv| csv.contains("ann,Q1,base,100.00,USD") && csv.contains("ann,Q2,base,0.00,USD")), "{actual:?}");
+        assert!(with_deals.as_deref().is_ok_and(|csv| csv.contains("ann,Q2,base,25.00,USD") && csv.contains("bob,Q2,base,25.00,USD")), "{with_deals:?}");
+        let preview = session.preview("ann", Scenario::WithDeals);
+        let payouts: Vec<String> = preview.map(|p| p.periods.iter().filter_map(|period| period.lines.last().map(|l| l.amount.clone())).collect()).unwrap_or_default();
+        assert_eq!(payouts, ["100.00", "25.00", "0.00", "0.00"]);
+    }
+
+    #[test]
+    fn problems_name_their_stage() {
+        let mut session = session();
+        let stage = |result: Result<String, Vec<Problem>>| result.err().and_then(|p| p.first().map(|p| (p.stage, p.message.clone())));
+        assert_eq!(stage(session.run("csv", Some("Q9"), Scenario::Actual)).map(|s| s.0), Some(Stage::Usage));
+        assert_eq!(stage(session.explain("anne", "json", None, Scenario::Actual)), Some((Stage::Usage, "no statement for payee `anne`".to_string())));
+        assert!(!session.set_plan("plan \"Broken\" {\n    currency USD\n    bogus\n}\n").ok);
+        assert_eq!(stage(session.run("csv", None, Scenario::Actual)).map(|s| s.0), Some(Stage::Plan));
+        assert!(session.set_plan(PLAN).ok);
+        session.add_csv_file("data/splits.csv".into(), b"booking,payee,share\nB1,ann,60%\n".to_vec());
+        let data = stage(session.run("csv", None, Scenario::Actual));
+        assert!(data.as_ref().is_some_and(|(stage, message)| *stage == Stage::Data && message.starts_with("data/splits.csv:2")), "{data:?}");
+    }
 }

@@ -11,7 +11,7 @@
 
 use crate::problem::{Problem, Stage};
 use chrono::NaiveDate;
-use payplan_facts::{Booking, Currency, Facts, FieldType, FieldValue, Origin, Schema, Split};
+use payplan_facts::{Booking, Currency, Facts, FieldType, FieldValue, Origin, Schema, Split, Tables};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -56,10 +56,10 @@ pub struct WhatIfSplit {
     pub share: String,
 }
 
-/// Reads a JSON array of deals.
-pub fn parse_deals(json: &str) -> Result<Vec<WhatIfDeal>, Problem> {
+/// Reads a JSON array of deals (one problem when it is not one).
+pub fn parse_deals(json: &str) -> Result<Vec<WhatIfDeal>, Vec<Problem>> {
     serde_json::from_str(json).map_err(|error| {
-        Problem::error(Stage::WhatIf, "payplan::what-if", format!("the hypothetical deals are not valid: {error}"))
+        vec![Problem::error(Stage::WhatIf, "payplan::what-if", format!("the hypothetical deals are not valid: {error}"))]
     })
 }
 
@@ -81,16 +81,19 @@ pub fn apply(facts: &Facts, schema: &Schema, deals: &[WhatIfDeal]) -> Result<Fac
     if !problems.is_empty() {
         return Err(problems);
     }
-    let mut augmented = facts.clone();
-    for booking in bookings {
-        let at = augmented.bookings.partition_point(|b| b.id < booking.id);
-        augmented.bookings.insert(at, booking);
-    }
-    for split in splits {
-        let at = augmented.splits.partition_point(|s| (&s.booking, &s.payee) < (&split.booking, &split.payee));
-        augmented.splits.insert(at, split);
-    }
-    Ok(augmented)
+    let mut tables = Tables {
+        payees: facts.payees.clone(),
+        bookings: facts.bookings.clone(),
+        splits: facts.splits.clone(),
+        quotas: facts.quotas.clone(),
+        metrics: facts.metrics.clone(),
+        fx: facts.fx.clone(),
+        accounts: facts.accounts.clone(),
+    };
+    tables.bookings.extend(bookings);
+    tables.splits.extend(splits);
+    // Sorts the new rows into place and indexes their references, as the loader does.
+    Ok(Facts::from_tables(tables))
 }
 
 /// Reads one deal, collecting its problems.
@@ -152,11 +155,11 @@ impl DealReader {
             amount: amount?,
             currency: currency?,
             owner: deal.owner.clone(),
-            status: Some(non_empty(deal.status.as_deref()).unwrap_or("won").to_string()),
+            status: Some(non_empty(deal.status.as_deref()).unwrap_or("won").into()),
             cancel_date: None,
-            account: non_empty(deal.account.as_deref()).map(str::to_string),
+            account: non_empty(deal.account.as_deref()).map(Into::into),
             fields,
-            origin: Origin { file: self.file(), line: 0, json_index: None },
+            origin: Origin { file: self.file().into(), line: 0, json_index: None },
         };
         Some((booking, splits))
     }
@@ -180,7 +183,7 @@ impl DealReader {
 
     fn field_value(&mut self, name: &str, kind: FieldType, text: &str, currency: Option<Currency>) -> Option<FieldValue> {
         match kind {
-            FieldType::Text => Some(FieldValue::Text(text.to_string())),
+            FieldType::Text => Some(FieldValue::Text(text.into())),
             FieldType::Number => self.number_cell(name, text).map(FieldValue::Number),
             FieldType::Money => Some(FieldValue::Money(self.number_cell(name, text)?, currency?)),
             FieldType::Date => self.date(name, text).map(FieldValue::Date),
@@ -207,7 +210,7 @@ impl DealReader {
                 continue;
             }
             let Some(share) = self.share(&row.share) else { continue };
-            splits.push(Split { booking: booking.to_string(), payee: row.payee.clone(), share, origin: Origin { file: self.file(), line: 0, json_index: None } });
+            splits.push(Split { booking: booking.to_string(), payee: row.payee.clone(), share, origin: Origin { file: self.file().into(), line: 0, json_index: None } });
         }
         let total = splits.iter().try_fold(Decimal::ZERO, |sum, s| sum.checked_add(s.share));
         if !rows.is_empty() && splits.len() == rows.len() && total != Some(Decimal::ONE) {
@@ -320,11 +323,12 @@ mod tests {
         let mut split = deal("25000.50");
         split.splits = vec![WhatIfSplit { payee: "bob".into(), share: "40%".into() }, WhatIfSplit { payee: "ann".into(), share: "0.6".into() }];
         let result = apply(&facts(), &schema(), &[deal("120000"), split]);
-        let Ok(augmented) = result else { panic!("{result:?}") };
+        assert!(result.is_ok(), "{result:?}");
+        let augmented = result.unwrap_or_default();
         let ids: Vec<&str> = augmented.bookings.iter().map(|b| b.id.as_str()).collect();
         assert_eq!(ids, ["B1", "WHATIF-1", "WHATIF-2"]);
         let second = augmented.bookings.get(2);
-        assert_eq!(second.map(|b| (b.amount.to_string(), b.status.clone())), Some(("25000.50".to_string(), Some("won".to_string()))));
+        assert_eq!(second.map(|b| (b.amount.to_string(), b.status.as_deref())), Some(("25000.50".to_string(), Some("won"))));
         assert_eq!(second.and_then(|b| b.fields.first().cloned()), Some(Some(FieldValue::Text("Security".into()))));
         let splits: Vec<(&str, String)> = augmented.splits_of("WHATIF-2").iter().map(|s| (s.payee.as_str(), s.share.to_string())).collect();
         assert_eq!(splits, [("ann", "0.6".to_string()), ("bob", "0.40".to_string())]);
@@ -340,7 +344,7 @@ mod tests {
         bad.splits = vec![WhatIfSplit { payee: "zed".into(), share: "50%".into() }];
         let mut short = deal("10");
         short.splits = vec![WhatIfSplit { payee: "bob".into(), share: "50%".into() }];
-        let Err(problems) = apply(&facts(), &schema(), &[bad, short]) else { panic!("accepted") };
+        let problems = apply(&facts(), &schema(), &[bad, short]).err().unwrap_or_default();
         let found: Vec<(Option<usize>, Option<&str>)> = problems.iter().map(|p| (p.deal, p.field.as_deref())).collect();
         assert_eq!(
             found,
