@@ -82,7 +82,7 @@ pub fn explain_html(reporter: &mut Reporter, plan_path: &Path, data: &Path, paye
 }
 
 /// A payee id made safe as a file name.
-fn file_name(id: &str) -> String {
+pub fn file_name(id: &str) -> String {
     id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '_' }).collect::<String>().trim_start_matches('.').to_string()
 }
 

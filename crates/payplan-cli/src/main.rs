@@ -1,6 +1,7 @@
 //! `payplan`: check plans and run them against data (cli.md). A thin shell over the
 //! library crates: read files, call the pipeline, print.
 
+mod bundle;
 mod check;
 mod common;
 mod diff;
@@ -115,6 +116,23 @@ enum Command {
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
     },
+    /// A payee's private preview bundle: what the browser preview needs, nothing about anyone else.
+    Bundle {
+        /// The plan file.
+        plan: PathBuf,
+        /// A folder of CSV files or one JSON file (data.md).
+        #[arg(long)]
+        data: PathBuf,
+        /// The payee's id.
+        #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+        payee: Option<String>,
+        /// One bundle per eligible payee, into the `-o` folder.
+        #[arg(long)]
+        all: bool,
+        /// The bundle file (with `--all`: a folder).
+        #[arg(short = 'o', long)]
+        output: PathBuf,
+    },
 }
 
 /// Stack for the worker thread: plans are walked recursively, and the syntax limits
@@ -157,6 +175,7 @@ fn execute(cli: Cli) -> ExitCode {
             None => common::usage(&mut reporter, "`--format html` writes one page per payee: give a folder with `-o DIR`"),
         },
         Command::Explain { plan, data, payee: Some(payee), period, format, output } => explain::explain(&mut reporter, &plan, &data, &payee, period.as_deref(), format, output.as_deref()),
+        Command::Bundle { plan, data, payee, all: _, output } => bundle::bundle(&mut reporter, &plan, &data, payee.as_deref(), &output),
         Command::Explain { payee: None, .. } => common::usage(&mut reporter, "`explain` needs `--payee ID` (or `--format html -o DIR` for every payee)"),
     };
     let denied = deny_warnings && reporter.warnings > 0;

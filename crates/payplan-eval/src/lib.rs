@@ -132,6 +132,8 @@ enum Tracing {
     Off,
     /// One payee (by index), and only that payee is evaluated.
     One(usize),
+    /// One payee (by index) evaluated alone, without a trace (a quick preview).
+    OnlyLines(usize),
     /// Every payee.
     All,
 }
@@ -143,6 +145,41 @@ pub fn explain(plan: &Plan, facts: &Facts, payee: &str) -> Result<Option<(Outcom
     let Some(index) = facts.payee_index(payee) else { return Ok(None) };
     let (outcome, traces) = evaluate_payees(plan, facts, Tracing::One(index), &|_, _| {})?;
     Ok(traces.into_iter().next().map(|t| (outcome, t)))
+}
+
+/// One payee's lines alone (no trace), `None` when the payee is unknown or not eligible:
+/// what a preview needs after an edit.
+pub fn evaluate_one(plan: &Plan, facts: &Facts, payee: &str) -> Result<Option<Outcome>> {
+    let Some(index) = facts.payee_index(payee) else { return Ok(None) };
+    let (outcome, _) = evaluate_payees(plan, facts, Tracing::OnlyLines(index), &|_, _| {})?;
+    Ok((!outcome.payees.is_empty()).then_some(outcome))
+}
+
+/// The credit entries this plan pays a payee (eligible, dated within the payee's active
+/// dates), in processing order: everything the payee's lines are computed from. Empty
+/// when the payee is not eligible.
+pub fn paid_entries(plan: &Plan, facts: &Facts, payee: usize) -> Result<Vec<Entry>> {
+    let credits = credit::credit(plan, facts)?;
+    let eligible = eligibility(plan, facts)?;
+    if !eligible.get(payee).copied().unwrap_or(false) {
+        return Ok(Vec::new());
+    }
+    let Some(record) = facts.payees.get(payee) else { return Ok(Vec::new()) };
+    Ok(credits.entries.into_iter().filter(|e| e.payee == payee && paid_on(record, e.date)).collect())
+}
+
+/// Evaluates one payee from given credit entries (in processing order), skipping
+/// crediting: for bundles, whose facts hold only what the payee's lines need. The
+/// payee is taken as eligible.
+pub fn evaluate_entries(plan: &Plan, facts: &Facts, payee: usize, entries: &[Entry], traced: bool) -> Result<(PayeeResult, Option<trace::PayeeTrace>)> {
+    let record = facts.payees.get(payee).ok_or_else(|| EvalError::new("internal error: no such payee"))?;
+    let refs: Vec<&Entry> = entries.iter().filter(|e| e.payee == payee && paid_on(record, e.date)).collect();
+    payee::evaluate_payee(plan, facts, record, refs, &payee::component_plans(plan), traced)
+}
+
+/// Whether a payee's credit dated `date` falls within their active dates.
+fn paid_on(payee: &payplan_facts::Payee, date: chrono::NaiveDate) -> bool {
+    payee.start_date.is_none_or(|s| date >= s) && payee.end_date.is_none_or(|e| date <= e)
 }
 
 /// The run, with the traces asked for.
@@ -157,12 +194,12 @@ fn evaluate_payees(plan: &Plan, facts: &Facts, tracing: Tracing, progress: &(dyn
         let is_eligible = eligible.get(entry.payee).copied().unwrap_or(false);
         let reason = if !is_eligible {
             Some("not eligible")
+        } else if paid_on(payee, entry.date) {
+            None
         } else if payee.start_date.is_some_and(|s| entry.date < s) {
             Some("before start date")
-        } else if payee.end_date.is_some_and(|e| entry.date > e) {
-            Some("after end date")
         } else {
-            None
+            Some("after end date")
         };
         match reason {
             None => {
@@ -193,13 +230,13 @@ fn evaluate_payees(plan: &Plan, facts: &Facts, tracing: Tracing, progress: &(dyn
     let work: Vec<(usize, Vec<&Entry>)> = per_payee
         .into_iter()
         .enumerate()
-        .filter(|(index, _)| eligible.get(*index).copied().unwrap_or(false) && !matches!(tracing, Tracing::One(t) if t != *index))
+        .filter(|(index, _)| eligible.get(*index).copied().unwrap_or(false) && !matches!(tracing, Tracing::One(t) | Tracing::OnlyLines(t) if t != *index))
         .collect();
     let total = work.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
     let evaluate_one = |(index, entries): (usize, Vec<&Entry>)| -> Result<(PayeeResult, Option<trace::PayeeTrace>)> {
         let payee = facts.payees.get(index).ok_or_else(|| EvalError::new("internal error: no such payee"))?;
-        let result = payee::evaluate_payee(plan, facts, payee, entries, &component_plans, tracing != Tracing::Off);
+        let result = payee::evaluate_payee(plan, facts, payee, entries, &component_plans, matches!(tracing, Tracing::One(_) | Tracing::All));
         let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         if finished.is_multiple_of(256) || finished == total {
             progress(finished, total);
@@ -220,11 +257,19 @@ fn evaluate_payees(plan: &Plan, facts: &Facts, tracing: Tracing, progress: &(dyn
         payees.push(result);
         traces.extend(trace);
     }
-    if let Tracing::One(t) = tracing {
+    if let Tracing::One(t) | Tracing::OnlyLines(t) = tracing {
         let id = facts.payees.get(t).map(|p| p.id.as_str()).unwrap_or_default();
         unpaid.retain(|u| u.payee == id);
     }
     Ok((Outcome { payees, unpaid, entries_outside_term: credits.outside_term }, traces))
+}
+
+/// Whether the payee at `payee` is eligible for the plan.
+pub fn is_eligible(plan: &Plan, facts: &Facts, payee: usize) -> Result<bool> {
+    let Some(record) = facts.payees.get(payee) else { return Ok(false) };
+    let Some(rule) = &plan.eligible else { return Ok(true) };
+    let mut ev = eval::Evaluator::for_payee(plan, facts, eval::PayeeScope::new(plan, record, Vec::new()));
+    ev.eval_bool(rule, None).map_err(|e| e.payee(&record.id))
 }
 
 /// Whether each payee (by index) is eligible for the plan.
