@@ -7,6 +7,7 @@ mod common;
 mod diff;
 mod explain;
 mod fmt;
+mod import;
 mod progress;
 mod report;
 mod run;
@@ -96,6 +97,27 @@ enum Command {
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
     },
+    /// Turn CRM exports into data tables by a column mapping (docs/import.md).
+    Import {
+        /// The mapping file (TOML).
+        #[arg(long = "map", value_name = "MAPPING")]
+        map: PathBuf,
+        /// The export files, or folders that hold them.
+        #[arg(required = true, value_name = "INPUT")]
+        inputs: Vec<PathBuf>,
+        /// The folder to write the tables to (created; refused when not empty, unless `--force`).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Replace the tables of a folder that is not empty.
+        #[arg(long)]
+        force: bool,
+        /// Fail, writing nothing, when any row is rejected.
+        #[arg(long)]
+        strict: bool,
+        /// How the report is printed: text on stderr, or JSON on stdout.
+        #[arg(long, value_enum, default_value = "text")]
+        format: import::ReportFormat,
+    },
     /// A payee's statement: every line traced to its bookings, tiers, rates, caps and adjustments.
     Explain {
         /// The plan file.
@@ -169,6 +191,7 @@ fn execute(cli: Cli) -> ExitCode {
             }
             ok
         }
+        Command::Import { map, inputs, out, force, strict, format } => import::import(&mut reporter, &import::ImportArgs { map: &map, inputs: &inputs, out: &out, force, strict, format }),
         Command::Run { plan, data, period, format, output } => run::run(&mut reporter, &plan, &data, period.as_deref(), format, output.as_deref()),
         Command::Explain { plan, data, payee, period, format: explain::StatementFormat::Html, output } => match output {
             Some(dir) => explain::explain_html(&mut reporter, &plan, &data, payee.as_deref(), period.as_deref(), &dir),

@@ -60,8 +60,8 @@ impl Bar {
 
     /// Shows a phase with its count.
     pub fn update(&self, phase: &str, done: usize, total: usize) {
-        let filled = if total == 0 { WIDTH } else { done.saturating_mul(WIDTH) / total };
-        let percent = if total == 0 { 100 } else { done.saturating_mul(100) / total };
+        let filled = done.saturating_mul(WIDTH).checked_div(total).unwrap_or(WIDTH);
+        let percent = done.saturating_mul(100).checked_div(total).unwrap_or(100);
         let bar: String = "#".repeat(filled.min(WIDTH)) + &"-".repeat(WIDTH.saturating_sub(filled));
         self.set(Some(format!("[{bar}] {percent:>3}% {phase} ({done}/{total})")));
     }

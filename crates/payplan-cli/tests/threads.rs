@@ -1,14 +1,16 @@
 //! The output is the same at any thread count (payees are evaluated in parallel and
 //! merged in payee order).
 
-use std::path::PathBuf;
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn run_with_threads(threads: &str, plan: &PathBuf, data: &PathBuf, format: &str) -> Vec<u8> {
+fn run_with_threads(threads: &str, plan: &Path, data: &Path, format: &str) -> Vec<u8> {
     let out = Command::new(env!("CARGO_BIN_EXE_payplan"))
         .env("RAYON_NUM_THREADS", threads)
         .args(["run", &plan.display().to_string(), "--data", &data.display().to_string(), "--format", format])
