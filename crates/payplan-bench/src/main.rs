@@ -62,6 +62,7 @@ fn main() -> ExitCode {
     let plan_path = options.shared.join("bench/reference.plan");
     println!("payplan benchmark: {} with {} payees; {} core(s)", plan_path.display(), options.payees, std::thread::available_parallelism().map_or(1, |n| n.get()));
     println!("{:>10}  {:>9}  {:>14}  {:>10}  {:>8}  {:>8}  {:>8}  {:>8}", "bookings", "wall", "bookings/s", "peak MB", "load", "credit", "evaluate", "write");
+    let mut what_ifs = Vec::new();
     for &size in &options.sizes {
         let data = match ensure_data(&options, size) {
             Ok(d) => d,
@@ -85,6 +86,15 @@ fn main() -> ExitCode {
                 return ExitCode::from(1);
             }
         };
+        if options.phases {
+            match what_if(&plan_path, &data) {
+                Ok(line) => what_ifs.push(format!("{size:>10}  {line}")),
+                Err(message) => {
+                    eprintln!("{message}");
+                    return ExitCode::from(1);
+                }
+            }
+        }
         let rate = size as f64 / wall.as_secs_f64();
         println!(
             "{size:>10}  {:>8.2}s  {rate:>14.0}  {:>10.0}  {:>7.2}s  {:>7.2}s  {:>7.2}s  {:>7.2}s",
@@ -96,7 +106,53 @@ fn main() -> ExitCode {
             write.as_secs_f64()
         );
     }
+    if !what_ifs.is_empty() {
+        println!();
+        println!("what-if (the browser preview): one payee's bundle re-evaluated after adding one booking, median of 21");
+        for line in &what_ifs {
+            println!("{line}");
+        }
+    }
     ExitCode::SUCCESS
+}
+
+/// Times the browser's what-if natively: the bundle of the payee with the most credit
+/// entries, one hypothetical deal added, the payee's lines re-evaluated.
+fn what_if(plan_path: &Path, data: &Path) -> Result<String, String> {
+    let source = std::fs::read_to_string(plan_path).map_err(|e| e.to_string())?;
+    let plan = payplan_check::check_source(&source).plan.ok_or("the reference plan does not check")?;
+    let facts = payplan_data::load_path(data, &plan.schema()).map_err(|e| e.to_string())?;
+    let credits = payplan_eval::credit_entries(&plan, &facts).map_err(|e| e.to_string())?;
+    let outcome = payplan_eval::evaluate(&plan, &facts).map_err(|e| e.to_string())?;
+    let eligible: std::collections::BTreeSet<&str> = outcome.payees.iter().map(|p| p.id.as_str()).collect();
+    let mut counts = vec![0usize; facts.payees.len()];
+    for entry in &credits.entries {
+        if let Some(c) = counts.get_mut(entry.payee) {
+            *c += 1;
+        }
+    }
+    let busiest = counts
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| facts.payees.get(*i).is_some_and(|p| eligible.contains(p.id.as_str())))
+        .max_by_key(|(_, c)| **c)
+        .and_then(|(i, _)| facts.payees.get(i))
+        .ok_or("no eligible payee")?;
+    let bundle = payplan_bundle::make(&source, &plan, &facts, &busiest.id).map_err(|e| e.to_string())?;
+    let opened = payplan_bundle::open(&payplan_bundle::to_json(&bundle)).map_err(|e| e.to_string())?;
+    let template = facts.bookings.iter().find(|b| b.owner == busiest.id).ok_or("the payee has no booking")?;
+    let deal = payplan_facts::Booking { id: "WHATIF-1".into(), cancel_date: None, ..template.clone() };
+    let mut times = Vec::new();
+    for _ in 0..21 {
+        let t = Instant::now();
+        let with_deal = opened.with_deals(std::slice::from_ref(&deal), &[]).map_err(|e| e.to_string())?;
+        let result = with_deal.evaluate(false).map_err(|e| e.to_string())?;
+        times.push(t.elapsed());
+        std::hint::black_box(result);
+    }
+    times.sort();
+    let median = times.get(times.len() / 2).copied().unwrap_or_default();
+    Ok(format!("payee {} with {} entries: {:.2} ms", busiest.id, opened.entries.len(), median.as_secs_f64() * 1000.0))
 }
 
 /// Generates the data set of one size (once).
