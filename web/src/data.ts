@@ -1,8 +1,9 @@
 /**
  * Where plans and data come from: the bundled example (copied from `plans/` by the
  * build), files the user picks (a folder of CSV files, several CSV files, one JSON
- * file), or a rep's own numbers typed into the page. Files are read in the page and
- * handed to the engine; nothing is uploaded anywhere.
+ * file), a rep's preview bundle (picked, or fetched from this site for `?bundle=URL`),
+ * or a rep's own numbers typed into the page. Files are read in the page and handed
+ * to the engine; nothing is uploaded anywhere.
  */
 import type { Engine, PlanSummary, WhatIfDeal } from "./engine.js";
 
@@ -62,6 +63,29 @@ export async function loadPickedFiles(engine: Engine, files: readonly File[]): P
   }
   const folder = csv[0]?.webkitRelativePath.split("/")[0];
   return folder !== undefined && folder !== "" ? `the folder ${folder}` : `${csv.length} CSV files`;
+}
+
+/** A bundle file fetched for `?bundle=URL`. */
+export interface FetchedBundle {
+  /** The file name (the URL's last path segment). */
+  name: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * Fetches the bundle of `?bundle=URL`: a URL of this page's site only (relative, or
+ * absolute with the same origin), so that a link cannot make the page show figures
+ * from elsewhere.
+ */
+export async function fetchBundle(reference: string): Promise<FetchedBundle> {
+  const url = new URL(reference, window.location.href);
+  if (url.origin !== window.location.origin) {
+    throw new Error(`${reference}: a bundle is opened by URL only from this page's site (${window.location.origin})`);
+  }
+  const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+  if (!response.ok) throw new Error(`cannot read the bundle ${reference} (HTTP ${response.status})`);
+  const last = url.pathname.split("/").pop() ?? "";
+  return { name: last === "" ? "bundle.json" : decodeURIComponent(last), bytes: new Uint8Array(await response.arrayBuffer()) };
 }
 
 /** The id the page gives a rep who enters their own numbers. */

@@ -4,14 +4,19 @@
  * Everything the engine computes crosses into JavaScript as text: `run` and `explain`
  * return the exact text of `payplan run` and `payplan explain`, and every amount in
  * the JSON formats is a string. Nothing here turns an amount into a JavaScript number.
+ *
+ * Two kinds of session: `Engine` holds a plan and a whole data set (the plan editor,
+ * and the rep preview of any payee); `BundleEngine` holds one payee's preview bundle
+ * (`payplan bundle`) and computes that payee's figures from it alone. The rep preview
+ * works on either through `PreviewSource`.
  */
-import init, { initSync, check as wasmCheck, Session as WasmSession, version as wasmVersion } from "../build/pkg/payplan_wasm.js";
+import init, { initSync, BundleSession as WasmBundleSession, check as wasmCheck, planHash as wasmPlanHash, Session as WasmSession, version as wasmVersion } from "../build/pkg/payplan_wasm.js";
 
 /** How bad a problem is. */
 export type Severity = "error" | "warning";
 
 /** Which stage found a problem. */
-export type Stage = "plan" | "data" | "whatif" | "eval" | "usage";
+export type Stage = "plan" | "data" | "whatif" | "bundle" | "eval" | "usage";
 
 /** A range of the plan source, in bytes and in UTF-16 code units (JavaScript string offsets). */
 export interface SourceRange {
@@ -127,6 +132,28 @@ export interface CurveData {
   base_rate: string | null;
 }
 
+/** What the page shows of an opened bundle. */
+export interface BundleSummary {
+  /** The file name it was opened from. */
+  file: string;
+  /** `payplan-bundle/1`. */
+  format: string;
+  /** SHA-256 of the bundled plan's text, hex. */
+  plan_sha256: string;
+  /** The bundled plan's outline. */
+  plan: PlanSummary;
+  /** The payee the bundle is for. */
+  payee: PayeeSummary;
+  /** Team members whose credit rolls up to the payee (managers only). */
+  team: string[];
+  bookings: number;
+  entries: number;
+  /** Currencies a deal can be entered in. */
+  currencies: string[];
+  /** Values of the declared text fields in the bundle's bookings. */
+  field_values: { name: string; values: string[] }[];
+}
+
 /** A text the engine produced, or why it could not. */
 export type TextResult = { ok: true; text: string } | { ok: false; problems: Problem[] };
 
@@ -151,6 +178,11 @@ export function loadEngineSync(wasmBytes: BufferSource): void {
   initSync({ module: wasmBytes });
 }
 
+/** SHA-256 of a plan's text, hex: what a bundle records of the plan it was made from. */
+export function planHash(text: string): string {
+  return wasmPlanHash(text);
+}
+
 /** The payplan version the module was built from. */
 export function engineVersion(): string {
   return wasmVersion();
@@ -161,8 +193,18 @@ export function check(source: string): CheckReport {
   return wasmCheck(source) as CheckReport;
 }
 
+/** What the rep preview computes a payee's figures from: a whole data set, or one payee's bundle. */
+export interface PreviewSource {
+  /** Replaces the hypothetical deals; returns their problems (none when they fit). */
+  setWhatIfDeals(deals: WhatIfDeal[]): Problem[];
+  /** One payee's lines and payout curve, without the trace of every entry. */
+  preview(payee: string, options?: { withDeals?: boolean }): Answer<Preview>;
+  /** The payee's statement, as `payplan explain --format FORMAT` writes it. */
+  explain(payee: string, format: "text" | "json" | "html", options?: RunOptions): TextResult;
+}
+
 /** A plan, a data set and hypothetical deals, kept in the engine between calls. */
-export class Engine {
+export class Engine implements PreviewSource {
   private readonly session = new WasmSession();
 
   /** Checks the plan and keeps it (a plan with errors leaves the engine without one). */
@@ -206,6 +248,53 @@ export class Engine {
   }
 
   /** `payplan explain --payee PAYEE --format FORMAT`. */
+  explain(payee: string, format: "text" | "json" | "html", options: RunOptions = {}): TextResult {
+    return textResult(this.session.explain(payee, format, options.period, options.withDeals ?? false));
+  }
+}
+
+/**
+ * One payee's preview bundle and hypothetical deals. A bundle holds the plan, the
+ * payee's record, quotas and credit entries, and nothing about anyone else; the figures
+ * are the payee's lines of the full run, exactly.
+ */
+export class BundleEngine implements PreviewSource {
+  private readonly session = new WasmBundleSession();
+
+  /**
+   * Opens a bundle file. With `planText` (the plan loaded in the editor), a bundle made
+   * from another version of that plan is refused. On failure the open bundle stays.
+   */
+  open(file: string, bytes: Uint8Array, options: { planText?: string } = {}): Answer<BundleSummary> {
+    return answer(this.session.open(file, bytes, options.planText) as RawAnswer<BundleSummary>);
+  }
+
+  /** Forgets the bundle and the deals. */
+  close(): void {
+    this.session.close();
+  }
+
+  /** The open bundle, or null. */
+  summary(): BundleSummary | null {
+    return this.session.summary() as BundleSummary | null;
+  }
+
+  /** Replaces the hypothetical deals (every deal is the bundle payee's; split rows may name any colleague). */
+  setWhatIfDeals(deals: WhatIfDeal[]): Problem[] {
+    return this.session.setWhatIfDeals(JSON.stringify(deals)) as Problem[];
+  }
+
+  /** The payee's part of `payplan run --format FORMAT`: a document holding this payee alone. */
+  run(format: "csv" | "json" | "table", options: RunOptions = {}): TextResult {
+    return textResult(this.session.run(format, options.period, options.withDeals ?? false));
+  }
+
+  /** The payee's lines and payout curve. */
+  preview(payee: string, options: { withDeals?: boolean } = {}): Answer<Preview> {
+    return answer(this.session.preview(payee, options.withDeals ?? false) as RawAnswer<Preview>);
+  }
+
+  /** The payee's statement from the bundle's entries. */
   explain(payee: string, format: "text" | "json" | "html", options: RunOptions = {}): TextResult {
     return textResult(this.session.explain(payee, format, options.period, options.withDeals ?? false));
   }

@@ -1,5 +1,5 @@
 /** Problems (plan, data, deal, evaluation) as a list a person can act on. */
-import type { Problem } from "./engine.js";
+import type { Problem, Stage } from "./engine.js";
 import { h } from "./dom.js";
 
 /** Where a problem is: `line 12, column 5` in the plan, or the data file and line. */
@@ -30,4 +30,9 @@ export function showProblems(container: HTMLElement, problems: readonly Problem[
     }
     container.append(item);
   }
+}
+
+/** A problem found by the page itself (a file it could not fetch), in the engine's shape. */
+export function pageProblem(stage: Stage, message: string, help: string | null = null): Problem {
+  return { stage, code: `payplan::${stage}`, severity: "error", message, range: null, labels: [], help, file: null, line: null, deal: null, field: null };
 }

@@ -1,13 +1,14 @@
 /**
  * The rep preview: one payee's payouts per period, how each figure is computed, the
  * payout curve with where the rep stands, and hypothetical deals with what they
- * would change.
+ * would change. The figures come from a `PreviewSource`: the loaded data set (any
+ * payee), or one payee's bundle (that payee only).
  */
 import { grouped, shortDecimal, sign, signedChange, subtract, sum } from "./amounts.js";
 import { payoutCurve } from "./chart.js";
 import { OWN_PAYEE_ID, namesRead, type OwnNumbers } from "./data.js";
 import { byId, h } from "./dom.js";
-import type { Answer, DataSummary, Engine, PlanSummary, Preview, Problem, WhatIfDeal } from "./engine.js";
+import type { Answer, DataSummary, PlanSummary, Preview, PreviewSource, Problem, WhatIfDeal } from "./engine.js";
 import { showProblems } from "./problems.js";
 import { timed } from "./timing.js";
 
@@ -17,9 +18,16 @@ export interface PayeeChoice {
   label: string;
 }
 
+/**
+ * The id a bundle's split rows give a colleague: a bundle lists no one else, and only
+ * the payee's share of a deal matters to their figures.
+ */
+export const ANOTHER_PAYEE_ID = "another-payee";
+
 /** What the view needs from the page. */
 export interface RepHost {
-  engine: Engine;
+  /** Where the figures come from at first (the data-backed engine). */
+  source: PreviewSource;
   /** Loads a rep's own numbers as the data set (and selects them). */
   useOwnNumbers(numbers: OwnNumbers): void;
 }
@@ -54,6 +62,9 @@ export class RepView {
 
   private plan: PlanSummary | null = null;
   private data: DataSummary | null = null;
+  private source: PreviewSource;
+  /** True when the source is one payee's bundle. */
+  private bundleMode = false;
   private payee: string | null = null;
   /** Hypothetical deals (owned by the payee shown). */
   private deals: WhatIfDeal[] = [];
@@ -73,6 +84,7 @@ export class RepView {
   private actualCache: { payee: string; answer: Answer<Preview> } | null = null;
 
   constructor(private readonly host: RepHost) {
+    this.source = host.source;
     this.payeeSelect.addEventListener("change", () => this.selectPayee(this.payeeSelect.value));
     this.dealForm.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -89,6 +101,21 @@ export class RepView {
   /** The payee previewed. */
   get selectedPayee(): string | null {
     return this.payee;
+  }
+
+  /**
+   * Computes from `source` from now on (`bundle`: one payee's bundle, whose payee alone
+   * can be shown; the rep's own numbers are then hidden). The deals are kept and
+   * checked against the new source.
+   */
+  useSource(source: PreviewSource, bundle: boolean): void {
+    this.source = source;
+    this.bundleMode = bundle;
+    this.ownPanel.hidden = bundle;
+    if (bundle) this.leaveOwnNumbers();
+    showProblems(this.dealProblems, this.deals.length > 0 ? source.setWhatIfDeals(this.deals) : []);
+    this.dealSplits.replaceChildren();
+    this.invalidate();
   }
 
   /** Takes a new plan outline and data summary: rebuilds the deal form. */
@@ -119,7 +146,7 @@ export class RepView {
       if (this.deals.some((deal) => deal.owner !== keep)) {
         // New data or plan without the previous payee: the deals follow the rep shown.
         this.deals = this.deals.map((deal) => ({ ...deal, owner: keep }));
-        showProblems(this.dealProblems, this.host.engine.setWhatIfDeals(this.deals));
+        showProblems(this.dealProblems, this.source.setWhatIfDeals(this.deals));
       }
     }
     this.payeeSelect.disabled = choices.length === 0;
@@ -131,7 +158,7 @@ export class RepView {
     this.payee = id;
     this.payeeSelect.value = id;
     this.deals = this.deals.map((deal) => ({ ...deal, owner: id }));
-    this.host.engine.setWhatIfDeals(this.deals);
+    this.source.setWhatIfDeals(this.deals);
     this.stale = true;
     this.refresh();
   }
@@ -156,12 +183,12 @@ export class RepView {
       this.clearFigures();
       return;
     }
-    const engine = this.host.engine;
+    const source = this.source;
     // Deals leave the payee's actual figures as they were: only a plan or data change recomputes them.
     const cached = this.actualCache?.payee === payee ? this.actualCache.answer : null;
-    const actual = cached ?? timed("evaluate payee", () => engine.preview(payee));
+    const actual = cached ?? timed("evaluate payee", () => source.preview(payee));
     this.actualCache = { payee, answer: actual };
-    const withDeals = this.deals.length > 0 ? timed("evaluate payee with deals", () => engine.preview(payee, { withDeals: true })) : null;
+    const withDeals = this.deals.length > 0 ? timed("evaluate payee with deals", () => source.preview(payee, { withDeals: true })) : null;
     const problems: Problem[] = [...(actual.ok ? [] : actual.problems), ...(withDeals !== null && !withDeals.ok ? withDeals.problems : [])];
     showProblems(this.problems, problems);
     if (!actual.ok) {
@@ -263,7 +290,7 @@ export class RepView {
     const payee = this.payee;
     if (payee === null) return;
     const withDeals = this.deals.length > 0;
-    const text = timed("explain text", () => this.host.engine.explain(payee, "text", { withDeals }));
+    const text = timed("explain text", () => this.source.explain(payee, "text", { withDeals }));
     this.statementText.textContent = text.ok ? text.text : text.problems.map((p) => p.message).join("\n");
   }
 
@@ -303,7 +330,10 @@ export class RepView {
 
   private addSplitRow(payee: string, share: string): void {
     const payees = this.data?.payees ?? [];
-    const select = h("select", { class: "split-payee", "aria-label": "split payee" }, ...payees.map((p) => h("option", { value: p.id }, p.name === null ? p.id : `${p.id} · ${p.name}`)));
+    const options = payees.map((p) => h("option", { value: p.id }, p.name === null ? p.id : `${p.id} · ${p.name}`));
+    // A bundle names no one else: a colleague's share is "another payee"'s.
+    if (this.bundleMode) options.push(h("option", { value: ANOTHER_PAYEE_ID }, "another payee"));
+    const select = h("select", { class: "split-payee", "aria-label": "split payee" }, ...options);
     select.value = payee !== "" ? payee : (this.payee ?? "");
     const shareInput = h("input", { class: "split-share", type: "text", value: share, placeholder: "50%", "aria-label": "share", size: 6 });
     const remove = h("button", { type: "button", class: "link", "aria-label": "remove split row" }, "×");
@@ -334,7 +364,7 @@ export class RepView {
 
   private addDeal(closed: boolean): void {
     const deal = this.readDealForm();
-    const engine = this.host.engine;
+    const source = this.source;
     if (closed) {
       this.closedDeals = [...this.closedDeals, deal];
       this.dealAmount.value = "";
@@ -342,10 +372,10 @@ export class RepView {
       return;
     }
     const next = [...this.deals, deal];
-    const problems = timed("check deals", () => engine.setWhatIfDeals(next));
+    const problems = timed("check deals", () => source.setWhatIfDeals(next));
     showProblems(this.dealProblems, problems);
     if (problems.length > 0) {
-      engine.setWhatIfDeals(this.deals);
+      source.setWhatIfDeals(this.deals);
       return;
     }
     this.deals = next;
@@ -360,7 +390,7 @@ export class RepView {
       this.applyOwnNumbers();
     } else {
       this.deals = this.deals.filter((_, i) => i !== index);
-      showProblems(this.dealProblems, this.host.engine.setWhatIfDeals(this.deals));
+      showProblems(this.dealProblems, this.source.setWhatIfDeals(this.deals));
       this.refresh();
     }
     this.renderDealList();

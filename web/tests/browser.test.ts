@@ -4,8 +4,10 @@
  * native CLI, adds a hypothetical deal and checks the new figure (again against the
  * CLI, with the deal as a row of bookings.csv), types an error into the plan editor
  * and waits for its diagnostic, and measures how long one payee's evaluation takes on
- * the example data and on a payee with 2,000 bookings. Screenshots go to
- * target/web-screenshots/.
+ * the example data and on a payee with 2,000 bookings. Then a rep's view of a preview
+ * bundle (`payplan bundle`), opened by `?bundle=URL` and by the file picker: the
+ * payee alone, the same figures, a hypothetical deal, nothing else fetched. Screenshots
+ * go to target/web-screenshots/.
  *
  * Environment: CHROMIUM (default /usr/bin/chromium), PAYPLAN_BIN as in engine.test.ts.
  */
@@ -115,17 +117,43 @@ async function placeCursorAfter(text: string): Promise<void> {
   for (let i = 0; i < found.fromEnd; i++) await page.keyboard.press("ArrowLeft");
 }
 
-/** Adds a hypothetical deal through the form. */
-async function addDeal(amount: string, date: string, product: string | null): Promise<void> {
-  await page.fill("#deal-amount", amount);
-  await page.fill("#deal-date", date);
-  if (product !== null) await page.selectOption("#deal-field-product", product);
-  await page.click("#deal-add");
+/** Adds a hypothetical deal through the form (of `on`, the shared page by default). */
+async function addDeal(amount: string, date: string, product: string | null, on: Page = page): Promise<void> {
+  await on.fill("#deal-amount", amount);
+  await on.fill("#deal-date", date);
+  if (product !== null) await on.selectOption("#deal-field-product", product);
+  await on.click("#deal-add");
 }
+
+/** The bundle of `payee` for an example plan on plans/data, made by the CLI. */
+function makeBundle(plan: string, payee: string): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), "payplan-bundle-"));
+  try {
+    const file = join(dir, `${payee}.bundle.json`);
+    const result = spawnSync(cli, ["bundle", join(root, "plans", plan), "--data", join(root, "plans", "data"), "--payee", payee, "-o", file]);
+    assert.equal(result.status, 0, `payplan bundle failed: ${result.stderr?.toString()}`);
+    return readFileSync(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The first eligible payee of an example plan, by the CLI's run. */
+function firstPayee(plan: string): string {
+  const result = spawnSync(cli, ["run", join(root, "plans", plan), "--data", join(root, "plans", "data"), "--format", "json"], { maxBuffer: 64 * 1024 * 1024 });
+  const id = (JSON.parse(result.stdout.toString("utf8")) as RunDocument).payees[0]?.id;
+  assert.ok(id !== undefined, `${plan}: no eligible payee`);
+  return id;
+}
+
+/** Where the server offers the rep's bundle (made in `before`), relative to the page. */
+const BUNDLE_URL = `bundles/${PAYEE}.bundle.json`;
+let bundle: Buffer;
 
 before(async () => {
   mkdirSync(screenshots, { recursive: true });
-  server = await serve(join(web, "dist"));
+  bundle = makeBundle(PLAN, PAYEE);
+  server = await serve(join(web, "dist"), 0, new Map([[`/${BUNDLE_URL}`, bundle]]));
   browser = await chromium.launch({
     executablePath: process.env["CHROMIUM"] ?? "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
@@ -285,4 +313,107 @@ test("own numbers: a rep's quota and closed deals, without a data set", async ()
     rmSync(dir, { recursive: true, force: true });
   }
   await page.screenshot({ path: join(screenshots, "rep-own-numbers.png"), fullPage: true });
+});
+
+test("rep preview from a bundle: the payee alone, their figures, a hypothetical deal, the editor unaffected", async () => {
+  const rep = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const fetched: string[] = [];
+  rep.on("request", (request) => fetched.push(new URL(request.url()).pathname));
+  rep.on("pageerror", (error) => console.error(`page error: ${error.message}`));
+  try {
+    await rep.goto(`${server.url}?bundle=${encodeURIComponent(BUNDLE_URL)}`);
+    await rep.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
+    const expected = `${grouped(cliPayout(join(root, "plans", "data"), PAYEE))} USD`;
+    await rep.waitForFunction((text) => document.querySelector("#rep-total-actual")?.textContent === text, expected);
+    assert.deepEqual(await rep.$$eval("#payee option", (options) => options.map((o) => (o as HTMLOptionElement).value)), [PAYEE], "the chooser offers the bundle's payee only");
+    assert.match((await rep.textContent("#rep-title")) ?? "", new RegExp(`^Payouts for .* \\(${PAYEE}\\)$`));
+    assert.ok(await rep.isVisible("#bundle-badge"), "the data controls say a bundle is loaded");
+    assert.equal(await rep.textContent("#bundle-badge"), `Bundle loaded: ${PAYEE}.bundle.json`);
+    assert.match((await rep.textContent("#source-status")) ?? "", new RegExp(`^Rep preview: the bundle ${PAYEE}\\.bundle\\.json \\(${PAYEE}'s figures only\\)\\. Plan editor: no plan`));
+    assert.match((await rep.textContent("#bundle-info")) ?? "", /plan “Northwind Cloud Enterprise AE FY2027”, \d+ credit entries .*Format payplan-bundle\/1/);
+    assert.ok(await rep.isHidden("#own-numbers"), "no own numbers beside a bundle");
+    assert.ok(await rep.isHidden("#bundle-plan-note"));
+    assert.ok((await rep.locator("#rep-chart svg.curve circle.marker.now").count()) === 1, "the payout curve, from the bundle");
+    // The page read the bundle and nothing of the example data.
+    assert.ok(fetched.includes(`/${BUNDLE_URL}`), "the bundle was fetched");
+    assert.deepEqual(fetched.filter((path) => path.startsWith("/examples/data/")), [], "no data set was fetched");
+
+    // A split row offers the payee and "another payee", never the colleagues' names.
+    await rep.click("#deal-add-split");
+    assert.deepEqual(await rep.$$eval("#deal-splits .split-payee option", (options) => options.map((o) => (o as HTMLOptionElement).value)), [PAYEE, "another-payee"]);
+    await rep.click("#deal-splits button");
+
+    // A hypothetical deal: the same figure as the CLI with the deal as a data row.
+    const withDealDir = dataWithDeal();
+    try {
+      const withDeal = cliPayout(withDealDir, PAYEE);
+      const change = subtract(withDeal, cliPayout(join(root, "plans", "data"), PAYEE)) ?? "";
+      await addDeal(DEAL.amount, DEAL.date, DEAL.product, rep);
+      await rep.waitForSelector("#rep-total-deals");
+      assert.equal(await rep.textContent("#rep-total-deals"), `${grouped(withDeal)} USD`);
+      assert.equal(await rep.textContent("#rep-total-change"), `+${grouped(change)} USD`);
+      assert.ok((await rep.locator("#rep-lines td.changed").count()) > 0, "the changed figures are highlighted");
+    } finally {
+      rmSync(withDealDir, { recursive: true, force: true });
+    }
+    await rep.click("#rep-explanation summary");
+    await rep.waitForFunction(() => (document.querySelector("#rep-statement")?.textContent ?? "").includes("WHATIF-1"));
+    await rep.screenshot({ path: join(screenshots, "rep-bundle.png"), fullPage: true });
+    await rep.click("#rep-explanation summary");
+
+    // The plan editor keeps loading full data; the rep preview stays on the bundle.
+    const other = "se-overlay.plan";
+    await rep.selectOption("#example-plan", other);
+    await rep.click("#load-example");
+    await rep.waitForFunction(() => /Plan editor: Northwind Cloud SE Overlay FY2027 .*payees, \d+ bookings/.test(document.querySelector("#source-status")?.textContent ?? ""));
+    assert.deepEqual(await rep.$$eval("#payee option", (options) => options.map((o) => (o as HTMLOptionElement).value)), [PAYEE]);
+    assert.equal(await rep.textContent("#rep-total-actual"), expected);
+    assert.ok(await rep.isVisible("#bundle-plan-note"), "the editor's plan is not the bundle's: said");
+    await rep.click("#tab-editor");
+    await rep.waitForSelector("#editor-results tbody tr");
+    assert.ok((await rep.locator("#editor-results tbody tr").count()) > 1, "the editor shows every payee of the full data");
+    await rep.click("#tab-rep");
+
+    // A bundle made for another plan version than the editor's: a clear error, the open bundle stays.
+    await rep.setInputFiles("#bundle-file", { name: `${PAYEE}.bundle.json`, mimeType: "application/json", buffer: bundle });
+    await rep.waitForSelector("#bundle-problems .problem");
+    assert.match((await rep.textContent("#bundle-problems")) ?? "", /this bundle was made for another version of the plan .*make the bundle again from this plan/);
+    assert.equal(await rep.textContent("#rep-total-actual"), expected);
+
+    // The file picker opens a bundle of the editor's plan; closing it returns to the data.
+    const se = firstPayee(other);
+    await rep.setInputFiles("#bundle-file", { name: `${se}.bundle.json`, mimeType: "application/json", buffer: makeBundle(other, se) });
+    await rep.waitForFunction((id) => document.querySelector("#payee")?.textContent !== "" && [...document.querySelectorAll("#payee option")].map((o) => (o as HTMLOptionElement).value).join() === id, se);
+    await rep.waitForSelector("#bundle-problems", { state: "hidden" });
+    assert.ok(await rep.isHidden("#bundle-plan-note"), "the bundle is of the editor's plan");
+    await rep.waitForSelector("#rep-total-actual");
+    await rep.click("#bundle-close");
+    await rep.waitForFunction(() => document.querySelectorAll("#payee option").length > 1);
+    assert.ok(await rep.isHidden("#bundle-badge"));
+    assert.ok(!new URL(rep.url()).searchParams.has("bundle"), "a reload does not reopen the closed bundle");
+  } finally {
+    await rep.close();
+  }
+});
+
+test("?bundle= opens bundles of the page's own site only, and says when one is missing", async () => {
+  const rep = await browser.newPage();
+  const hosts: string[] = [];
+  rep.on("request", (request) => hosts.push(new URL(request.url()).host));
+  try {
+    for (const [reference, message] of [
+      ["https://example.com/E-111.bundle.json", /a bundle is opened by URL only from this page's site \(http:\/\/127\.0\.0\.1:\d+\)/],
+      ["//example.com/E-111.bundle.json", /only from this page's site/],
+      ["bundles/nobody.bundle.json", /cannot read the bundle bundles\/nobody\.bundle\.json \(HTTP 404\)/],
+    ] as const) {
+      await rep.goto(`${server.url}?bundle=${encodeURIComponent(reference)}`);
+      await rep.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
+      await rep.waitForSelector("#bundle-problems .problem");
+      assert.match((await rep.textContent("#bundle-problems")) ?? "", message, reference);
+      assert.ok(await rep.isHidden("#bundle-badge"), `${reference}: no bundle loaded`);
+    }
+    assert.ok(!hosts.includes("example.com"), "nothing was fetched from another site");
+  } finally {
+    await rep.close();
+  }
 });

@@ -2,7 +2,9 @@
  * One engine everywhere: every conformance case and every example plan, run through
  * the WebAssembly build under Node, must give byte for byte what the native CLI
  * prints (`run --format csv|json|table`, and `explain --format json|text|html` for
- * one payee per example plan).
+ * one payee per example plan). Every payee's preview bundle (`payplan bundle --all`)
+ * evaluated in WebAssembly gives exactly that payee's lines of the native run, and
+ * pays a hypothetical deal as the data-backed session does.
  *
  * Paths: PAYPLAN_BIN (default: $CARGO_TARGET_DIR or target/, then release/payplan),
  * PAYPLAN_CONFORMANCE (default: ../shared/conformance beside the repository).
@@ -14,7 +16,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { check, Engine, loadEngineSync, type TextResult } from "../src/engine.js";
+import { BundleEngine, check, Engine, loadEngineSync, planHash, type Problem, type TextResult, type WhatIfDeal } from "../src/engine.js";
 import type { RunDocument } from "../src/run-document.js";
 
 /** web/ (this file runs from web/build/tests/). */
@@ -202,4 +204,186 @@ test("hypothetical deals: validated, added as WHATIF bookings, and paid like a d
   }
   const actual = engine.run("csv");
   assert.ok(actual.ok && withDeal.ok && actual.text !== withDeal.text, "the deal changes the results");
+});
+
+/** A folder of every eligible payee's bundle, made by the CLI (`payplan bundle --all`); removed by `done`. */
+function bundlesOf(plan: string): { dir: string; done: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), "payplan-bundles-"));
+  const made = payplan(["bundle", plan, "--data", join("plans", "data"), "--all", "-o", dir], root);
+  assert.equal(made.status, 0, `payplan bundle ${plan} --all: ${made.stderr}`);
+  return { dir, done: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Opens a bundle file in a new bundle session (failing the test when it does not open). */
+function openBundle(path: string, planText?: string): { engine: BundleEngine; payee: string } {
+  const engine = new BundleEngine();
+  const opened = engine.open(path.split("/").pop() ?? path, readFileSync(path), planText === undefined ? {} : { planText });
+  assert.ok(opened.ok, `${path}: ${opened.ok ? "" : opened.problems.map((p) => p.message).join("; ")}`);
+  return { engine, payee: opened.value.payee.id };
+}
+
+/** The CLI's `run --format json` of an example plan on plans/data. */
+function nativeRun(plan: string): RunDocument {
+  const native = payplan(["run", plan, "--data", join("plans", "data"), "--format", "json"], root);
+  assert.equal(native.status, 0, native.stderr);
+  return JSON.parse(native.stdout.toString("utf8")) as RunDocument;
+}
+
+/** The rows of one payee in `run --format csv`. */
+function csvRows(csv: string, payee: string): string[] {
+  return csv.split("\n").filter((row) => row.startsWith(`${payee},`));
+}
+
+test("bundles: every eligible payee's bundle gives exactly their lines of the native run", async (t) => {
+  for (const name of examples) {
+    await t.test(name, () => {
+      const plan = join("plans", name);
+      const full = nativeRun(plan);
+      const nativeCsv = payplan(["run", plan, "--data", join("plans", "data"), "--format", "csv"], root).stdout.toString("utf8");
+      const bundles = bundlesOf(plan);
+      try {
+        const files = readdirSync(bundles.dir).sort();
+        const seen: string[] = [];
+        for (const file of files) {
+          const { engine, payee } = openBundle(join(bundles.dir, file), readPlan(join(root, plan)));
+          seen.push(payee);
+          const expected = full.payees.find((p) => p.id === payee);
+          assert.ok(expected !== undefined, `${file}: ${payee} is not in the native run`);
+          const run = engine.run("json");
+          assert.ok(run.ok, `${name} ${payee}: no run from the bundle`);
+          const document = JSON.parse(run.text) as RunDocument;
+          assert.deepEqual(document.payees, [expected], `${name} ${payee}: the bundle's lines differ from the native run's`);
+          assert.deepEqual([document.plan, document.currency, document.periods], [full.plan, full.currency, full.periods]);
+          const csv = engine.run("csv");
+          assert.ok(csv.ok);
+          assert.deepEqual(csvRows(csv.text, payee), csvRows(nativeCsv, payee), `${name} ${payee}: csv rows`);
+          // The rep view's figures: the preview's lines are the run's.
+          const preview = engine.preview(payee);
+          assert.ok(preview.ok, `${name} ${payee}: no preview`);
+          assert.deepEqual(preview.value.periods.map((p) => ({ period: p.period, lines: p.lines })), expected.periods);
+          assert.equal(preview.value.balance, expected.balance);
+          const statement = engine.explain(payee, "text");
+          assert.ok(statement.ok && statement.text.startsWith(`Statement for ${payee}`), `${name} ${payee}: no statement`);
+        }
+        assert.deepEqual(seen.sort(), full.payees.map((p) => p.id).sort(), `${name}: one bundle per eligible payee`);
+      } finally {
+        bundles.done();
+      }
+    });
+  }
+});
+
+/** A hypothetical deal of `payee` for an example plan: a value for each declared text field, split 60/40 with `partner`. */
+function dealFor(engine: Engine, payee: string, partner: string): WhatIfDeal {
+  const summary = engine.dataSummary();
+  assert.ok(summary.ok);
+  const fields: Record<string, string> = {};
+  for (const field of summary.value.field_values) {
+    // `se` names the SE credited (se-overlay.plan): the payee.
+    const value = field.name === "se" ? payee : field.values.includes("Security") ? "Security" : field.values[0];
+    if (value !== undefined) fields[field.name] = value;
+  }
+  return { owner: payee, date: "2027-08-20", amount: "180000", currency: "EUR", fields, splits: [{ payee, share: "60%" }, { payee: partner, share: "40%" }] };
+}
+
+/** Each payee's manager, from plans/data/payees.csv. */
+function managers(): Map<string, string> {
+  const [header, ...rows] = readFileSync(join(root, "plans", "data", "payees.csv"), "utf8").trim().split("\n");
+  const columns = (header ?? "").split(",");
+  const id = columns.indexOf("id");
+  const manager = columns.indexOf("manager");
+  return new Map(rows.map((row) => row.split(",")).map((cells) => [cells[id] ?? "", cells[manager] ?? ""]));
+}
+
+/** Whether `payee` is `manager` or reports to them, at any level. */
+function inReportingLine(payee: string, manager: string, managerOf: ReadonlyMap<string, string>): boolean {
+  for (let current: string | undefined = payee; current !== undefined && current !== ""; current = managerOf.get(current)) {
+    if (current === manager) return true;
+  }
+  return false;
+}
+
+/**
+ * A deal split with a colleague pays the payee's share as the full data does. The
+ * colleague is outside the payee's team: credit rolling up to a manager from a team
+ * member's share needs the hierarchy, which a bundle does not hold (the page offers
+ * "another payee" for a bundle's split rows).
+ */
+test("bundles: a hypothetical deal pays as the same deal in the data-backed session", async (t) => {
+  let changed = 0;
+  const managerOf = managers();
+  for (const name of examples) {
+    await t.test(name, () => {
+      const plan = join("plans", name);
+      const data = engineFor(join(root, plan), join(root, "plans", "data"), root);
+      const full = nativeRun(plan);
+      const bundles = bundlesOf(plan);
+      try {
+        for (const file of readdirSync(bundles.dir).sort()) {
+          const { engine, payee } = openBundle(join(bundles.dir, file));
+          const partner = full.payees.find((p) => !inReportingLine(p.id, payee, managerOf))?.id ?? "E-101";
+          const deal = dealFor(data, payee, partner);
+          assert.deepEqual(data.setWhatIfDeals([deal]), [], `${name} ${payee}: the data-backed session refuses the deal`);
+          assert.deepEqual(engine.setWhatIfDeals([deal]), [], `${name} ${payee}: the bundle refuses the deal`);
+          const fromData = data.preview(payee, { withDeals: true });
+          const fromBundle = engine.preview(payee, { withDeals: true });
+          const problems = (answer: { ok: boolean; problems?: Problem[] }): string => (answer.problems ?? []).map((p) => p.message).join("; ");
+          assert.equal(fromBundle.ok, fromData.ok, `${name} ${payee}: ${problems(fromBundle)} / ${problems(fromData)}`);
+          if (!fromData.ok || !fromBundle.ok) continue;
+          assert.deepEqual(fromBundle.value.periods, fromData.value.periods, `${name} ${payee}: the deal pays differently`);
+          assert.deepEqual(fromBundle.value.measures, fromData.value.measures, `${name} ${payee}: measures with the deal`);
+          const before = engine.preview(payee);
+          assert.ok(before.ok);
+          if (JSON.stringify(before.value.periods) !== JSON.stringify(fromBundle.value.periods)) changed++;
+        }
+      } finally {
+        bundles.done();
+      }
+    });
+  }
+  assert.ok(changed > 10, `the deals change the figures of only ${changed} payees`);
+});
+
+test("bundles: another plan version, a tampered file, another format and a non-bundle are clear errors", () => {
+  const plan = join("plans", "enterprise-ae.plan");
+  const planText = readPlan(join(root, plan));
+  const bundles = bundlesOf(plan);
+  try {
+    const file = readdirSync(bundles.dir).sort()[0] ?? "";
+    const bytes = readFileSync(join(bundles.dir, file));
+    const json = bytes.toString("utf8");
+    const engine = new BundleEngine();
+    const refused = (content: string | Buffer, options: { planText?: string } = {}): Problem => {
+      const opened = engine.open(file, typeof content === "string" ? Buffer.from(content) : content, options);
+      assert.equal(opened.ok, false, "the bundle opened");
+      const [problem] = opened.ok ? [] : opened.problems;
+      assert.ok(problem !== undefined && problem.stage === "bundle" && problem.code === "payplan::bundle" && problem.help !== null, JSON.stringify(problem));
+      assert.ok(problem.message.startsWith(`${file}: `), problem.message);
+      return problem;
+    };
+    // The plan loaded in the editor is another version: refused, whichever way it differs.
+    const edited = planText.replace("15_000 USD", "16_000 USD");
+    assert.notEqual(edited, planText);
+    assert.match(refused(bytes, { planText: edited }).message, /made for another version of the plan \(plan hash [0-9a-f]{12}…\), not the plan loaded/);
+    assert.match(refused(bytes, { planText: readPlan(join(root, "plans", "se-overlay.plan")) }).message, /another version of the plan/);
+    assert.ok(engine.open(file, bytes, { planText }).ok, "the same plan version opens");
+    assert.equal(engine.summary()?.plan_sha256, planHash(planText));
+    // Tampered: the plan text no longer matches its hash.
+    const tampered = refused(json.replace("15_000 USD", "99_000 USD"));
+    assert.match(tampered.message, /does not match its hash: the file was altered/);
+    assert.match(tampered.help ?? "", /ask for the bundle again/);
+    // Tampered consistently (plan and hash): with the editor's plan loaded, it is another version.
+    const rehashed = json.replace("15_000 USD", "99_000 USD").replace(planHash(planText), planHash(planText.replace("15_000 USD", "99_000 USD")));
+    assert.match(refused(rehashed, { planText }).message, /another version of the plan/);
+    assert.match(refused(json.replace('"payplan-bundle/1"', '"payplan-bundle/2"')).message, /format `payplan-bundle\/2` is not one this payplan reads/);
+    assert.match(refused(readFileSync(join(root, "plans", "data", "bookings.csv"))).message, /not a payplan bundle/);
+    assert.match(refused(Buffer.from([0xff, 0xfe, 0x41])).message, /not UTF-8/);
+    // After all that, the bundle opened last is still the one open.
+    const payee = engine.summary()?.payee.id ?? "";
+    assert.ok(engine.preview(payee).ok);
+    const other = engine.preview("E-999");
+    assert.ok(!other.ok && other.problems[0]?.stage === "usage" && /holds the figures of `.*` only/.test(other.problems[0].message));
+  } finally {
+    bundles.done();
+  }
 });

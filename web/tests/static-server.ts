@@ -1,7 +1,7 @@
 /**
  * A tiny static file server for the built page (web/dist), on the loopback address
  * only. `npm run serve [PORT]` serves it for a person (tests/serve.ts); the browser
- * test starts one on a free port.
+ * test starts one on a free port, with extra files of its own (the bundles it made).
  */
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -26,11 +26,19 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-/** Serves `root` on 127.0.0.1 (`port` 0: any free port). */
-export function serve(root: string, port = 0): Promise<StaticServer> {
+/**
+ * Serves `root` on 127.0.0.1 (`port` 0: any free port); `extra` maps URL paths
+ * (`/bundles/E-111.bundle.json`) to contents served in place of files.
+ */
+export function serve(root: string, port = 0, extra: ReadonlyMap<string, Buffer> = new Map()): Promise<StaticServer> {
   const base = resolve(root);
   const server: Server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? "/", "http://localhost").pathname);
+    const content = extra.get(path);
+    if (content !== undefined) {
+      response.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream", "cache-control": "no-store" }).end(content);
+      return;
+    }
     let file = normalize(join(base, path));
     if (file !== base && !file.startsWith(base + sep)) {
       response.writeHead(403).end();

@@ -1,5 +1,7 @@
 //! Bundles reproduce every payee's lines exactly, and leak nothing of anyone else.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 use payplan_facts::Facts;
 use payplan_ir::Plan;
 use std::collections::BTreeSet;
@@ -156,4 +158,75 @@ fn a_deal_added_to_a_bundle_pays_as_in_the_full_run() {
     assert_eq!(&with_deal, &full.payees[0]);
     let (without, _) = opened.evaluate(false).unwrap();
     assert_ne!(with_deal, without, "the deal changes something");
+}
+
+/// Whether `member` reports to `manager`, at any level, in the full data.
+fn reports_to(facts: &Facts, member: &str, manager: &str) -> bool {
+    let mut current = facts.payee(member).and_then(|p| p.manager.clone());
+    let mut steps = 0;
+    while let Some(id) = current {
+        if id == manager {
+            return true;
+        }
+        steps += 1;
+        assert!(steps < 100, "a manager cycle at {member}");
+        current = facts.payee(&id).and_then(|p| p.manager.clone());
+    }
+    false
+}
+
+/// What the byte search above cannot see: a bundle holds no booking beyond those of the
+/// payee's credit entries, no account beyond those bookings', exactly the payee's own
+/// quota and metric rows, and names only team members who report to the payee (a
+/// manager's rolled-up credit). The plan text is left out of the search: it is the same
+/// for every payee.
+#[test]
+fn bundles_hold_only_the_payees_bookings_accounts_rows_and_team() {
+    for plan_path in example_plans() {
+        let (text, plan, facts) = load(&plan_path, &root().join("plans/data"));
+        let full = payplan_eval::evaluate(&plan, &facts).unwrap();
+        let where_ = |payee: &str| format!("{}: bundle of {payee}", plan_path.display());
+        for result in &full.payees {
+            let me = result.id.as_str();
+            let bundle = payplan_bundle::make(&text, &plan, &facts, me).unwrap();
+            let json = payplan_bundle::to_json(&payplan_bundle::Bundle { plan: String::new(), ..bundle.clone() });
+
+            let credited: BTreeSet<&str> = bundle.entries.iter().map(|e| e.booking.as_str()).collect();
+            let held: BTreeSet<&str> = bundle.bookings.iter().map(|b| b.id.as_str()).collect();
+            assert_eq!(held, credited, "{}: bookings beyond the entries", where_(me));
+            for booking in facts.bookings.iter().filter(|b| !credited.contains(b.id.as_str())) {
+                assert!(!json.contains(&format!("\"{}\"", booking.id)), "{}: holds booking {} that does not credit them", where_(me), booking.id);
+            }
+
+            let own_accounts: BTreeSet<&str> = facts.bookings.iter().filter(|b| credited.contains(b.id.as_str())).filter_map(|b| b.account.as_deref()).collect();
+            let all_accounts: BTreeSet<&str> = facts.accounts.iter().map(|a| a.account.as_str()).chain(facts.bookings.iter().filter_map(|b| b.account.as_deref())).collect();
+            for account in all_accounts.difference(&own_accounts) {
+                assert!(!json.contains(&format!("\"{account}\"")), "{}: holds account {account}", where_(me));
+            }
+
+            let rows = |list: &[payplan_facts::PeriodValue]| -> Vec<(String, String, String)> {
+                let mut rows: Vec<_> = list.iter().filter(|r| r.payee == me).map(|r| (r.name.clone(), r.period.to_string(), r.value.normalize().to_string())).collect();
+                rows.sort();
+                rows
+            };
+            let held_rows = |list: &[payplan_bundle::PeriodRow]| -> Vec<(String, String, String)> {
+                let mut rows: Vec<_> = list.iter().map(|r| (r.name.clone(), r.period.clone(), r.value.normalize().to_string())).collect();
+                rows.sort();
+                rows
+            };
+            assert_eq!(held_rows(&bundle.quotas), rows(&facts.quotas), "{}: quota rows", where_(me));
+            assert_eq!(held_rows(&bundle.metrics), rows(&facts.metrics), "{}: metric rows", where_(me));
+
+            for member in &bundle.team {
+                assert!(reports_to(&facts, member, me), "{}: names {member}, who does not report to them", where_(me));
+            }
+            let team: BTreeSet<&str> = bundle.team.iter().map(String::as_str).collect();
+            for entry in &bundle.entries {
+                assert!(entry.rolled_up_from.as_deref().is_none_or(|from| team.contains(from)), "{}: an entry rolled up from outside the team", where_(me));
+            }
+            for booking in &bundle.bookings {
+                assert!(booking.owner.as_deref().is_none_or(|owner| owner == me || team.contains(owner)), "{}: booking {} names its owner", where_(me), booking.id);
+            }
+        }
+    }
 }

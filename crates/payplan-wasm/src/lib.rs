@@ -10,12 +10,17 @@
 //!   and hypothetical deals (`setWhatIfDeals`), kept between calls; `run(format,
 //!   period, withDeals)` and `explain(payee, format, period, withDeals)` give the text
 //!   of `payplan run` and `payplan explain`, byte for byte.
+//! - `new BundleSession()`: a rep's preview bundle (`payplan bundle`): `open(file,
+//!   bytes, planText)`, then the same `setWhatIfDeals`, `run`, `preview` and `explain`,
+//!   computed from the bundle alone (one payee's figures, nothing about anyone else).
+//! - `planHash(text)`: the SHA-256 a bundle records of its plan's text.
 //!
 //! Amounts cross into JavaScript only as text (inside the CLI's JSON, or as strings),
 //! never as JavaScript numbers. Nothing here panics: every failure is a list of
 //! problems, and a JSON conversion failure (which would be a bug) is thrown as an
 //! `Error`.
 
+pub mod bundle;
 pub mod preview;
 pub mod problem;
 pub mod session;
@@ -30,6 +35,12 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen]
 pub fn check(source: &str) -> Result<JsValue, JsValue> {
     to_js(&session::check(source))
+}
+
+/// SHA-256 of a plan's text, hex: what a bundle records of the plan it was made from.
+#[wasm_bindgen(js_name = planHash)]
+pub fn plan_hash(text: &str) -> String {
+    payplan_bundle::plan_hash(text)
 }
 
 /// The version of payplan this module was built from.
@@ -130,6 +141,70 @@ impl JsSession {
 
     /// `payplan explain --payee PAYEE --format FORMAT [--period PERIOD]` (`text`,
     /// `json`, or `html` for the printable page), with or without the deals.
+    pub fn explain(&mut self, payee: &str, format: &str, period: Option<String>, with_deals: bool) -> Output {
+        Output::from(self.inner.explain(payee, format, period.as_deref(), scenario(with_deals)))
+    }
+}
+
+/// A rep's preview bundle and hypothetical deals, kept between calls (see the crate docs).
+#[wasm_bindgen(js_name = BundleSession)]
+pub struct JsBundleSession {
+    inner: bundle::BundleSession,
+}
+
+impl Default for JsBundleSession {
+    fn default() -> Self {
+        JsBundleSession::new()
+    }
+}
+
+#[wasm_bindgen(js_class = BundleSession)]
+impl JsBundleSession {
+    /// A session without a bundle.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> JsBundleSession {
+        JsBundleSession { inner: bundle::BundleSession::new() }
+    }
+
+    /// Opens the bundle file `file` (its bytes): `{ ok, value: BundleSummary | null,
+    /// problems }`. With `plan_text`, a bundle made from another version of that plan is
+    /// refused. A bundle that cannot be opened leaves the session as it was.
+    pub fn open(&mut self, file: &str, bytes: Vec<u8>, plan_text: Option<String>) -> Result<JsValue, JsValue> {
+        to_js(&Answer::from(self.inner.open(file, &bytes, plan_text.as_deref())))
+    }
+
+    /// Forgets the bundle and the deals.
+    pub fn close(&mut self) {
+        self.inner.close();
+    }
+
+    /// The open bundle's summary, or `null`.
+    pub fn summary(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.summary())
+    }
+
+    /// Replaces the hypothetical deals (a JSON array, amounts as strings); returns
+    /// their problems, an empty array when they fit the bundle.
+    #[wasm_bindgen(js_name = setWhatIfDeals)]
+    pub fn set_what_if_deals(&mut self, deals_json: &str) -> Result<JsValue, JsValue> {
+        let problems = match what_if::parse_deals(deals_json) {
+            Ok(deals) => self.inner.set_deals(deals),
+            Err(problems) => problems,
+        };
+        to_js(&problems)
+    }
+
+    /// The payee's part of `payplan run --format FORMAT [--period PERIOD]`.
+    pub fn run(&mut self, format: &str, period: Option<String>, with_deals: bool) -> Output {
+        Output::from(self.inner.run(format, period.as_deref(), scenario(with_deals)))
+    }
+
+    /// The payee's lines per period and payout curve (`{ ok, value: Preview | null, problems }`).
+    pub fn preview(&mut self, payee: &str, with_deals: bool) -> Result<JsValue, JsValue> {
+        to_js(&Answer::from(self.inner.preview(payee, scenario(with_deals))))
+    }
+
+    /// The payee's statement (`text`, `json` or `html`), from the bundle's entries.
     pub fn explain(&mut self, payee: &str, format: &str, period: Option<String>, with_deals: bool) -> Output {
         Output::from(self.inner.explain(payee, format, period.as_deref(), scenario(with_deals)))
     }

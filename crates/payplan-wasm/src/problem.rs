@@ -47,6 +47,8 @@ pub enum Stage {
     Data,
     /// A hypothetical deal entered in the page.
     WhatIf,
+    /// A preview bundle (`payplan bundle`) that cannot be opened.
+    Bundle,
     /// The run itself (an evaluation error).
     Eval,
     /// A request the session cannot serve (no plan, unknown payee or period).
@@ -70,7 +72,8 @@ pub struct Problem {
     pub labels: Vec<LabelData>,
     /// Advice, if any.
     pub help: Option<String>,
-    /// The data file (or `what-if deal N`), for data and hypothetical-deal problems.
+    /// The data file (or `what-if deal N`, or the bundle's file name), for data,
+    /// hypothetical-deal and bundle problems.
     pub file: Option<String>,
     /// The line in `file`, when known.
     pub line: Option<u32>,
@@ -135,6 +138,36 @@ impl Problem {
             problem.range = Some(range);
             problem.labels = vec![LabelData { message: "while evaluating this".to_string(), range }];
         }
+        problem
+    }
+}
+
+/// The code of every problem opening a bundle.
+pub const BUNDLE_CODE: &str = "payplan::bundle";
+
+impl Problem {
+    /// Why the bundle in `file` cannot be opened or evaluated, with what to do about it.
+    /// `source` is the bundled plan's text, for evaluation errors pointing into it.
+    pub fn from_bundle_error(file: &str, source: Option<&SourceMap>, error: &payplan_bundle::BundleError) -> Problem {
+        use payplan_bundle::BundleError;
+        let help = match error {
+            BundleError::Eval(eval) => {
+                let mut problem = match source {
+                    Some(source) => Problem::from_eval_error(source, eval),
+                    None => Problem::error(Stage::Eval, "payplan::eval", error.to_string()),
+                };
+                problem.file = Some(file.to_string());
+                return problem;
+            }
+            BundleError::NotABundle(_) => "open a file written by `payplan bundle` (a JSON file, usually named PAYEE.bundle.json)",
+            BundleError::Format(_) => "make the bundle again with the payplan version of this page, or open it with a page of its version",
+            BundleError::Corrupted | BundleError::Inconsistent(_) => "the file was changed after `payplan bundle` wrote it: ask for the bundle again",
+            BundleError::OtherPlan { .. } => "ask for a bundle made from the plan loaded in the editor, or load the plan the bundle was made for",
+            BundleError::Plan(_) => "make the bundle again from a plan that passes `payplan check`",
+            BundleError::NoSuchPayee(_) => "make the bundle for a payee who is eligible for the plan",
+        };
+        let mut problem = Problem::error(Stage::Bundle, BUNDLE_CODE, format!("{file}: {error}")).with_help(help);
+        problem.file = Some(file.to_string());
         problem
     }
 }

@@ -10,7 +10,9 @@
 use crate::preview::Preview;
 use crate::problem::{Problem, SourceMap, Stage};
 use crate::what_if::{self, WhatIfDeal};
-use payplan_facts::{Facts, FieldType, FieldValue, Schema};
+use payplan_eval::trace::PayeeTrace;
+use payplan_eval::{PayeeResult, UnpaidCredit};
+use payplan_facts::{Facts, FieldType, FieldValue, Payee, Schema};
 use payplan_ir::Plan;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -218,47 +220,13 @@ impl Session {
     pub fn data_summary(&mut self) -> Result<DataSummary, Vec<Problem>> {
         let schema = self.schema()?;
         let facts = self.facts(Scenario::Actual)?;
-        let mut currencies: BTreeSet<String> = facts.fx.iter().map(|rate| rate.currency.code().to_string()).collect();
-        currencies.insert(schema.currency.code().to_string());
-        let field_values = schema
-            .booking_fields
-            .iter()
-            .enumerate()
-            .filter(|(_, (_, kind))| *kind == FieldType::Text)
-            .map(|(index, (name, _))| {
-                let values: BTreeSet<&str> = facts
-                    .bookings
-                    .iter()
-                    .filter_map(|b| match b.fields.get(index) {
-                        Some(Some(FieldValue::Text(text))) => Some(&**text),
-                        _ => None,
-                    })
-                    .collect();
-                FieldValues { name: name.clone(), values: values.into_iter().take(MAX_FIELD_VALUES).map(str::to_string).collect() }
-            })
-            .collect();
-        let payees = facts
-            .payees
-            .iter()
-            .map(|p| PayeeSummary {
-                id: p.id.clone(),
-                name: p.name.clone(),
-                role: p.role.clone(),
-                manager: p.manager.clone(),
-                bookings: facts.bookings.iter().filter(|b| b.owner == p.id).count(),
-            })
-            .collect();
-        Ok(DataSummary { payees, bookings: facts.bookings.len(), currencies: currencies.into_iter().collect(), field_values })
+        let payees = facts.payees.iter().map(|p| PayeeSummary::of(p, facts)).collect();
+        Ok(DataSummary { payees, bookings: facts.bookings.len(), currencies: deal_currencies(&schema, facts), field_values: field_values(&schema, facts) })
     }
 
     /// `payplan run --format FORMAT [--period P]`: the same text, byte for byte.
     pub fn run(&mut self, format: &str, period: Option<&str>, scenario: Scenario) -> Result<String, Vec<Problem>> {
-        let format = match format {
-            "csv" => payplan_output::Format::Csv,
-            "json" => payplan_output::Format::Json,
-            "table" => payplan_output::Format::Table,
-            other => return Err(vec![usage(format!("unknown output format `{other}`"), "use csv, json or table")]),
-        };
+        let format = run_format(format)?;
         let (plan, facts, source) = self.prepared(period, scenario)?;
         let outcome = payplan_eval::evaluate(plan, facts).map_err(|error| vec![Problem::from_eval_error(source, &error)])?;
         Ok(payplan_output::render(format, plan, &outcome, period))
@@ -267,21 +235,12 @@ impl Session {
     /// `payplan explain --payee ID --format FORMAT [--period P]`: the same text, byte
     /// for byte; `html` gives the page `explain --format html` writes for the payee.
     pub fn explain(&mut self, payee: &str, format: &str, period: Option<&str>, scenario: Scenario) -> Result<String, Vec<Problem>> {
-        if !matches!(format, "text" | "json" | "html") {
-            return Err(vec![usage(format!("unknown statement format `{format}`"), "use text, json or html")]);
-        }
+        let format = StatementFormat::parse(format)?;
         let (plan, outcome, trace) = self.explained(payee, period, scenario)?;
         let Some(result) = outcome.payees.first() else {
             return Err(vec![no_statement(payee)]);
         };
-        Ok(match format {
-            "json" => payplan_output::statement::json(plan, result, &trace, &outcome.unpaid, period),
-            "html" => {
-                let unpaid: Vec<payplan_eval::UnpaidCredit> = outcome.unpaid.iter().filter(|u| u.payee == result.id).cloned().collect();
-                payplan_output::html::page(plan, result, &trace, &unpaid)
-            }
-            _ => payplan_output::statement::text(plan, result, &trace, &outcome.unpaid, period),
-        })
+        Ok(format.render(plan, result, &trace, &outcome.unpaid, period))
     }
 
     /// One payee's lines and payout curve: the figures of the `explain` JSON without
@@ -330,12 +289,7 @@ impl Session {
             let errors: Vec<Problem> = self.diagnostics.iter().filter(|d| d.severity == payplan_syntax::Severity::Error).cloned().collect();
             return Err(if errors.is_empty() { vec![usage("there is no plan", "load or write a plan first")] } else { errors });
         };
-        if let Some(label) = period {
-            if !plan.periods.iter().any(|p| p.label.to_string() == label) {
-                let known: Vec<String> = plan.periods.iter().map(|p| p.label.to_string()).collect();
-                return Err(vec![usage(format!("the plan has no period `{label}`"), format!("periods are {}", known.join(", ")))]);
-            }
-        }
+        check_period(plan, period)?;
         Ok(plan)
     }
 
@@ -404,11 +358,12 @@ fn report(source: &SourceMap, checked: &payplan_check::Checked) -> CheckReport {
     CheckReport {
         ok: !checked.has_errors(),
         diagnostics: checked.diagnostics.iter().map(|d| Problem::from_diagnostic(source, d)).collect(),
-        plan: checked.plan.as_ref().map(summary),
+        plan: checked.plan.as_ref().map(plan_summary),
     }
 }
 
-fn summary(plan: &Plan) -> PlanSummary {
+/// What the page needs to know of a checked plan.
+pub(crate) fn plan_summary(plan: &Plan) -> PlanSummary {
     let fields = |fields: &[(String, FieldType)]| fields.iter().map(|(name, kind)| FieldSummary { name: name.clone(), kind: kind.keyword() }).collect();
     PlanSummary {
         name: plan.name.clone(),
@@ -439,11 +394,112 @@ fn load(data: &DataSource, schema: &Schema) -> Result<Facts, Vec<Problem>> {
     loaded.map_err(|errors| errors.0.iter().map(Problem::from_data_error).collect())
 }
 
-fn no_statement(payee: &str) -> Problem {
+impl PayeeSummary {
+    /// A payee of `facts`, with the number of bookings they own.
+    pub(crate) fn of(payee: &Payee, facts: &Facts) -> PayeeSummary {
+        PayeeSummary {
+            id: payee.id.clone(),
+            name: payee.name.clone(),
+            role: payee.role.clone(),
+            manager: payee.manager.clone(),
+            bookings: facts.bookings.iter().filter(|b| b.owner == payee.id).count(),
+        }
+    }
+}
+
+/// Currencies a deal can be entered in: the plan's and those with fx rates.
+pub(crate) fn deal_currencies(schema: &Schema, facts: &Facts) -> Vec<String> {
+    let mut currencies: BTreeSet<String> = facts.fx.iter().map(|rate| rate.currency.code().to_string()).collect();
+    currencies.insert(schema.currency.code().to_string());
+    currencies.into_iter().collect()
+}
+
+/// The values each declared text field of bookings takes in `facts` (sorted, at most
+/// [`MAX_FIELD_VALUES`]).
+pub(crate) fn field_values(schema: &Schema, facts: &Facts) -> Vec<FieldValues> {
+    schema
+        .booking_fields
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, kind))| *kind == FieldType::Text)
+        .map(|(index, (name, _))| {
+            let values: BTreeSet<&str> = facts
+                .bookings
+                .iter()
+                .filter_map(|b| match b.fields.get(index) {
+                    Some(Some(FieldValue::Text(text))) => Some(&**text),
+                    _ => None,
+                })
+                .collect();
+            FieldValues { name: name.clone(), values: values.into_iter().take(MAX_FIELD_VALUES).map(str::to_string).collect() }
+        })
+        .collect()
+}
+
+/// The format of `payplan run --format FORMAT`: `csv`, `json` or `table`.
+pub(crate) fn run_format(format: &str) -> Result<payplan_output::Format, Vec<Problem>> {
+    match format {
+        "csv" => Ok(payplan_output::Format::Csv),
+        "json" => Ok(payplan_output::Format::Json),
+        "table" => Ok(payplan_output::Format::Table),
+        other => Err(vec![usage(format!("unknown output format `{other}`"), "use csv, json or table")]),
+    }
+}
+
+/// The formats of `payplan explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StatementFormat {
+    /// The text statement.
+    Text,
+    /// The JSON statement.
+    Json,
+    /// The printable HTML page.
+    Html,
+}
+
+impl StatementFormat {
+    /// `text`, `json` or `html`.
+    pub(crate) fn parse(format: &str) -> Result<StatementFormat, Vec<Problem>> {
+        match format {
+            "text" => Ok(StatementFormat::Text),
+            "json" => Ok(StatementFormat::Json),
+            "html" => Ok(StatementFormat::Html),
+            other => Err(vec![usage(format!("unknown statement format `{other}`"), "use text, json or html")]),
+        }
+    }
+
+    /// The statement of `result`, as `payplan explain` writes it (`unpaid` may hold other
+    /// payees' unpaid credit: only the payee's is shown).
+    pub(crate) fn render(self, plan: &Plan, result: &PayeeResult, trace: &PayeeTrace, unpaid: &[UnpaidCredit], period: Option<&str>) -> String {
+        match self {
+            StatementFormat::Json => payplan_output::statement::json(plan, result, trace, unpaid, period),
+            StatementFormat::Html => {
+                let unpaid: Vec<UnpaidCredit> = unpaid.iter().filter(|u| u.payee == result.id).cloned().collect();
+                payplan_output::html::page(plan, result, trace, &unpaid)
+            }
+            StatementFormat::Text => payplan_output::statement::text(plan, result, trace, unpaid, period),
+        }
+    }
+}
+
+/// A usage problem when the plan has no period `period` (as the CLI's `--period`).
+pub(crate) fn check_period(plan: &Plan, period: Option<&str>) -> Result<(), Vec<Problem>> {
+    if let Some(label) = period {
+        if !plan.periods.iter().any(|p| p.label.to_string() == label) {
+            let known: Vec<String> = plan.periods.iter().map(|p| p.label.to_string()).collect();
+            return Err(vec![usage(format!("the plan has no period `{label}`"), format!("periods are {}", known.join(", ")))]);
+        }
+    }
+    Ok(())
+}
+
+/// There is no statement for `payee`.
+pub(crate) fn no_statement(payee: &str) -> Problem {
     usage(format!("no statement for payee `{payee}`"), "the payee is unknown or not eligible")
 }
 
-fn usage(message: impl Into<String>, help: impl Into<String>) -> Problem {
+/// A request the session cannot serve.
+pub(crate) fn usage(message: impl Into<String>, help: impl Into<String>) -> Problem {
     Problem::error(Stage::Usage, "payplan::usage", message).with_help(help)
 }
 

@@ -63,13 +63,24 @@ pub fn parse_deals(json: &str) -> Result<Vec<WhatIfDeal>, Vec<Problem>> {
     })
 }
 
-/// `facts` with the deals added as bookings `WHATIF-1`..., or every problem found.
-pub fn apply(facts: &Facts, schema: &Schema, deals: &[WhatIfDeal]) -> Result<Facts, Vec<Problem>> {
+/// Whom a deal's owner and split rows may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DealPayees<'a> {
+    /// Payees of the loaded data set, for owner and split rows alike.
+    OfTheData,
+    /// A bundle's payee, who owns every deal. Split rows may name colleagues the bundle
+    /// does not list (it never lists anyone else): only the payee's share is kept.
+    OfTheBundle(&'a str),
+}
+
+/// The deals as bookings `WHATIF-1`... (status `won` unless given, with the plan's
+/// declared booking fields) and their split rows, or every problem found.
+pub fn read_deals(facts: &Facts, schema: &Schema, deals: &[WhatIfDeal], payees: DealPayees<'_>) -> Result<(Vec<Booking>, Vec<Split>), Vec<Problem>> {
     let mut problems = Vec::new();
     let mut bookings = Vec::new();
     let mut splits = Vec::new();
     for (index, deal) in deals.iter().enumerate() {
-        let mut reader = DealReader { number: index + 1, problems: Vec::new() };
+        let mut reader = DealReader { number: index + 1, payees, problems: Vec::new() };
         if let Some((booking, deal_splits)) = reader.booking(facts, schema, deal) {
             if reader.problems.is_empty() {
                 bookings.push(booking);
@@ -78,9 +89,16 @@ pub fn apply(facts: &Facts, schema: &Schema, deals: &[WhatIfDeal]) -> Result<Fac
         }
         problems.append(&mut reader.problems);
     }
-    if !problems.is_empty() {
-        return Err(problems);
+    if problems.is_empty() {
+        Ok((bookings, splits))
+    } else {
+        Err(problems)
     }
+}
+
+/// `facts` with the deals added as bookings `WHATIF-1`..., or every problem found.
+pub fn apply(facts: &Facts, schema: &Schema, deals: &[WhatIfDeal]) -> Result<Facts, Vec<Problem>> {
+    let (bookings, splits) = read_deals(facts, schema, deals, DealPayees::OfTheData)?;
     let mut tables = Tables {
         payees: facts.payees.clone(),
         bookings: facts.bookings.clone(),
@@ -97,13 +115,15 @@ pub fn apply(facts: &Facts, schema: &Schema, deals: &[WhatIfDeal]) -> Result<Fac
 }
 
 /// Reads one deal, collecting its problems.
-struct DealReader {
+struct DealReader<'a> {
     /// The deal's 1-based number.
     number: usize,
+    /// Whom the owner and split rows may name.
+    payees: DealPayees<'a>,
     problems: Vec<Problem>,
 }
 
-impl DealReader {
+impl DealReader<'_> {
     fn file(&self) -> String {
         format!("what-if deal {}", self.number)
     }
@@ -123,8 +143,14 @@ impl DealReader {
         if facts.bookings.binary_search_by(|b| b.id.as_str().cmp(&id)).is_ok() {
             self.problem("id", format!("the data already has a booking `{id}`"), Some("rename that booking: ids starting with WHATIF- are for hypothetical deals"));
         }
-        if facts.payee(&deal.owner).is_none() {
-            self.problem("owner", format!("{:?} is not a payee of the data", deal.owner), Some("choose a payee from the list"));
+        match self.payees {
+            DealPayees::OfTheData if facts.payee(&deal.owner).is_none() => {
+                self.problem("owner", format!("{:?} is not a payee of the data", deal.owner), Some("choose a payee from the list"));
+            }
+            DealPayees::OfTheBundle(payee) if deal.owner != payee => {
+                self.problem("owner", format!("{:?} is not the payee of the bundle ({payee})", deal.owner), Some("a bundle holds one payee's figures: the deals are theirs"));
+            }
+            _ => {}
         }
         let date = self.date("date", &deal.date);
         let amount = self.number_cell("amount", &deal.amount);
@@ -201,8 +227,8 @@ impl DealReader {
     fn splits(&mut self, facts: &Facts, booking: &str, rows: &[WhatIfSplit]) -> Vec<Split> {
         let mut splits: Vec<Split> = Vec::new();
         for row in rows {
-            if facts.payee(&row.payee).is_none() {
-                self.problem("split", format!("{:?} is not a payee of the data", row.payee), Some("choose a payee from the list"));
+            if let Some(why) = self.unknown_split_payee(facts, &row.payee) {
+                self.problem("split", why, Some("choose a payee from the list"));
                 continue;
             }
             if splits.iter().any(|s| s.payee == row.payee) {
@@ -218,6 +244,16 @@ impl DealReader {
             self.problem("split", format!("the shares add up to {shown}, not 100%"), Some("make the shares of one deal add up to exactly 100%"));
         }
         splits
+    }
+
+    /// Why a split row's payee cannot be credited, if it cannot: with data, it must be
+    /// a payee of the data; with a bundle, any colleague's id will do (they stand in
+    /// for crediting only).
+    fn unknown_split_payee(&self, facts: &Facts, payee: &str) -> Option<String> {
+        match self.payees {
+            DealPayees::OfTheData => facts.payee(payee).is_none().then(|| format!("{payee:?} is not a payee of the data")),
+            DealPayees::OfTheBundle(_) => payee.trim().is_empty().then(|| "a split row names no payee".to_string()),
+        }
     }
 
     /// A share `60%` or `0.6`, between 0% and 100%.
