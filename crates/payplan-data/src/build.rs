@@ -1,4 +1,8 @@
-//! Typing: raw rows into the rows of `Facts`, with every cell error reported.
+//! Typing: rows into the rows of `Facts`, with every cell error reported.
+//!
+//! Rows are typed as they are read (a CSV record or a JSON object at a time), from
+//! cells borrowed from the input; only what the facts keep is copied, and repeated text
+//! values are shared (`Interner`).
 //!
 //! Only checks that need nothing but the row itself happen here (cell formats, an end
 //! before a start, a rate that is not positive); checks across rows and tables are in
@@ -8,34 +12,69 @@
 
 use crate::cell::{self, CellError};
 use crate::error::{DataError, Errors};
-use crate::table::{RawCell, RawRow, RawTable, SourceKind, Table};
+use crate::hash::Interner;
+use crate::table::{RawCell, RowCells, SourceKind, Table};
 use chrono::NaiveDate;
 use payplan_facts::{
     AccountOwner, Booking, Currency, FieldType, FieldValue, FxRate, Origin, Payee, PeriodLabel,
     PeriodValue, Schema, Split,
 };
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-/// The tables of a data set before typing; a table absent here was absent from the input
-/// (or unreadable: see `unreadable`).
-pub(crate) struct RawData {
-    pub kind: SourceKind,
-    pub tables: BTreeMap<Table, RawTable>,
-    /// Tables that exist but could not be read at all (bad encoding, a missing required
-    /// column) or required tables that are missing: references to them are not checked.
-    pub unreadable: BTreeSet<Table>,
+/// Positions of the standard columns in `Table::read_columns` (the order of table.rs).
+pub(crate) mod col {
+    pub(crate) mod payee {
+        pub(crate) const ID: usize = 0;
+        pub(crate) const NAME: usize = 1;
+        pub(crate) const ROLE: usize = 2;
+        pub(crate) const MANAGER: usize = 3;
+        pub(crate) const START_DATE: usize = 4;
+        pub(crate) const END_DATE: usize = 5;
+        pub(crate) const TARGET_INCENTIVE: usize = 6;
+    }
+    pub(crate) mod booking {
+        pub(crate) const ID: usize = 0;
+        pub(crate) const DATE: usize = 1;
+        pub(crate) const AMOUNT: usize = 2;
+        pub(crate) const CURRENCY: usize = 3;
+        pub(crate) const OWNER: usize = 4;
+        pub(crate) const STATUS: usize = 5;
+        pub(crate) const CANCEL_DATE: usize = 6;
+        pub(crate) const ACCOUNT: usize = 7;
+    }
+    pub(crate) mod split {
+        pub(crate) const BOOKING: usize = 0;
+        pub(crate) const PAYEE: usize = 1;
+        pub(crate) const SHARE: usize = 2;
+    }
+    pub(crate) mod quota {
+        pub(crate) const PAYEE: usize = 0;
+        pub(crate) const QUOTA: usize = 1;
+        pub(crate) const PERIOD: usize = 2;
+        pub(crate) const AMOUNT: usize = 3;
+    }
+    pub(crate) mod fx {
+        pub(crate) const CURRENCY: usize = 0;
+        pub(crate) const DATE: usize = 1;
+        pub(crate) const RATE: usize = 2;
+    }
+    pub(crate) mod metric {
+        pub(crate) const PAYEE: usize = 0;
+        pub(crate) const METRIC: usize = 1;
+        pub(crate) const PERIOD: usize = 2;
+        pub(crate) const VALUE: usize = 3;
+    }
+    pub(crate) mod account {
+        pub(crate) const ACCOUNT: usize = 0;
+        pub(crate) const PAYEE: usize = 1;
+        pub(crate) const FROM: usize = 2;
+        pub(crate) const TO: usize = 3;
+    }
 }
 
-/// A booking with where its currency came from, for the missing-fx error.
-pub(crate) struct BuiltBooking {
-    pub booking: Booking,
-    /// `currency`, or `amount` when the amount cell carried the code.
-    pub currency_column: &'static str,
-}
-
-/// A cell naming a row of another table, checked once every id is known. Collected
-/// from every row, failed or not, so a row with a bad date still has its owner checked.
+/// A cell of a row that failed, naming a row of another table; checked once every id
+/// is known. (The references of rows that were built are read off the rows.)
 pub(crate) struct Reference {
     pub table: Table,
     pub origin: Origin,
@@ -46,78 +85,305 @@ pub(crate) struct Reference {
 }
 
 /// The typed rows, plus what cross-table checks need to know about the rows that failed.
+#[derive(Default)]
 pub(crate) struct Built {
     pub payees: Vec<Payee>,
-    pub bookings: Vec<BuiltBooking>,
+    pub bookings: Vec<Booking>,
+    /// Per booking: true when its currency came from the amount cell's own code (the
+    /// missing-fx error then names `amount`), false when from `currency` or the plan.
+    pub currency_from_amount: Vec<bool>,
     pub splits: Vec<Split>,
     pub quotas: Vec<PeriodValue>,
     pub metrics: Vec<PeriodValue>,
     pub fx: Vec<FxRate>,
     pub accounts: Vec<AccountOwner>,
-    /// Every payee id read, in file order, with its row (`None`: payees are unreadable).
-    pub payee_ids: Option<Vec<(String, Origin)>>,
-    /// Every booking id read, in file order, with its row (`None`: bookings are unreadable).
-    pub booking_ids: Option<Vec<(String, Origin)>>,
-    /// Every reference to a payee or booking, in file order.
-    pub references: Vec<Reference>,
+    /// The ids of payee rows that failed, with their rows: still known ids.
+    pub failed_payee_ids: Vec<(String, Origin)>,
+    /// The ids of booking rows that failed, with their rows: still known ids.
+    pub failed_booking_ids: Vec<(String, Origin)>,
+    /// The references of rows that failed, in file order.
+    pub failed_references: Vec<Reference>,
     /// Bookings with a split row that failed: their share sum is not checked.
     pub bookings_with_bad_split_rows: BTreeSet<String>,
     /// Currencies with an fx row that failed: bookings in them are not checked for a rate.
     pub currencies_with_bad_fx_rows: BTreeSet<Currency>,
-    /// The fx table is unreadable, or has a row whose currency failed: no fx check at all.
-    pub fx_unreadable: bool,
+    /// An fx row's currency failed: no fx check at all (nor when fx is unreadable).
+    pub fx_row_without_currency: bool,
+    /// A payee row came with an id not after the previous row's (so `payees` needs
+    /// sorting, or has a repeat).
+    pub payees_out_of_order: bool,
+    /// The same for bookings.
+    pub bookings_out_of_order: bool,
+    /// A split row came before the previous row in (booking, payee) order.
+    pub splits_out_of_order: bool,
+    /// Shares the text values of statuses, accounts and text fields.
+    interner: Interner,
 }
 
-/// Types every table of `raw`.
-pub(crate) fn build(raw: &RawData, schema: &Schema, errors: &mut Errors) -> Built {
-    let mut built = Built {
-        payees: Vec::new(),
-        bookings: Vec::new(),
-        splits: Vec::new(),
-        quotas: Vec::new(),
-        metrics: Vec::new(),
-        fx: Vec::new(),
-        accounts: Vec::new(),
-        payee_ids: (!raw.unreadable.contains(&Table::Payees)).then(Vec::new),
-        booking_ids: (!raw.unreadable.contains(&Table::Bookings)).then(Vec::new),
-        references: Vec::new(),
-        bookings_with_bad_split_rows: BTreeSet::new(),
-        currencies_with_bad_fx_rows: BTreeSet::new(),
-        fx_unreadable: raw.unreadable.contains(&Table::Fx),
-    };
-    for (&table, rows) in &raw.tables {
-        for row in &rows.rows {
-            let mut reader = RowReader {
-                table,
-                raw: rows,
-                row,
-                kind: raw.kind,
-                schema,
-                errors,
-                ok: true,
-            };
-            match table {
-                Table::Payees => build_payee(&mut reader, &mut built),
-                Table::Bookings => build_booking(&mut reader, &mut built),
-                Table::Splits => build_split(&mut reader, &mut built),
-                Table::Quotas => build_quota(&mut reader, &mut built),
-                Table::Fx => build_fx(&mut reader, &mut built),
-                Table::Metrics => build_metric(&mut reader, &mut built),
-                Table::Accounts => build_account(&mut reader, &mut built),
+impl Built {
+    fn push_payee(&mut self, payee: Payee) {
+        if self.payees.last().is_some_and(|last| last.id >= payee.id) {
+            self.payees_out_of_order = true;
+        }
+        self.payees.push(payee);
+    }
+
+    fn push_booking(&mut self, booking: Booking, currency_from_amount: bool) {
+        if self.bookings.last().is_some_and(|last| last.id >= booking.id) {
+            self.bookings_out_of_order = true;
+        }
+        self.bookings.push(booking);
+        self.currency_from_amount.push(currency_from_amount);
+    }
+
+    fn push_split(&mut self, split: Split) {
+        if self
+            .splits
+            .last()
+            .is_some_and(|last| (&last.booking, &last.payee) > (&split.booking, &split.payee))
+        {
+            self.splits_out_of_order = true;
+        }
+        self.splits.push(split);
+    }
+
+    /// Makes room for about `rows` more rows of `table` (an estimate: lines in the file).
+    pub(crate) fn reserve(&mut self, table: Table, rows: usize) {
+        match table {
+            Table::Payees => self.payees.reserve(rows),
+            Table::Bookings => {
+                self.bookings.reserve(rows);
+                self.currency_from_amount.reserve(rows);
             }
+            Table::Splits => self.splits.reserve(rows),
+            Table::Quotas => self.quotas.reserve(rows),
+            Table::Fx => self.fx.reserve(rows),
+            Table::Metrics => self.metrics.reserve(rows),
+            Table::Accounts => self.accounts.reserve(rows),
         }
     }
-    built
+}
+
+/// Types the rows of one table: its read columns, resolved once.
+pub(crate) struct TableBuilder<'s> {
+    table: Table,
+    kind: SourceKind,
+    schema: &'s Schema,
+    /// `Table::read_columns`: the standard columns, then the declared fields.
+    columns: Vec<String>,
+    /// Per declared field of the table, in declaration order, its position in `columns`.
+    field_columns: Vec<usize>,
+}
+
+impl<'s> TableBuilder<'s> {
+    pub(crate) fn new(table: Table, kind: SourceKind, schema: &'s Schema) -> TableBuilder<'s> {
+        let columns = table.read_columns(schema);
+        let field_columns = table
+            .declared_fields(schema)
+            .iter()
+            .map(|(name, _)| {
+                columns
+                    .iter()
+                    .position(|column| column == name)
+                    .unwrap_or(usize::MAX)
+            })
+            .collect();
+        TableBuilder {
+            table,
+            kind,
+            schema,
+            columns,
+            field_columns,
+        }
+    }
+
+    /// The columns the loader reads, in the order `RowCells` are indexed by.
+    pub(crate) fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// Types one row into `built`, reporting each cell error.
+    pub(crate) fn row(
+        &self,
+        cells: RowCells<'_>,
+        origin: Origin,
+        built: &mut Built,
+        errors: &mut Errors,
+    ) {
+        // Rows of the two big tables whose cells are all well-formed (nearly all) take
+        // a short way; any other row, the general one, which reports what is wrong.
+        let quick = crate::quick_paths();
+        let origin = match self.table {
+            Table::Bookings if quick => match self.quick_booking(cells, &mut built.interner) {
+                Some(booking) => {
+                    built.push_booking(booking.with_origin(origin), false);
+                    return;
+                }
+                None => origin,
+            },
+            Table::Splits if quick => match quick_split(cells) {
+                Some((booking, payee, share)) => {
+                    built.push_split(Split {
+                        booking: booking.to_string(),
+                        payee: payee.to_string(),
+                        share,
+                        origin,
+                    });
+                    return;
+                }
+                None => origin,
+            },
+            _ => origin,
+        };
+        let mut reader = RowReader {
+            table: self.table,
+            cells,
+            columns: &self.columns,
+            field_columns: &self.field_columns,
+            origin: &origin,
+            kind: self.kind,
+            schema: self.schema,
+            errors,
+            ok: true,
+        };
+        match self.table {
+            Table::Payees => build_payee(&mut reader, built),
+            Table::Bookings => build_booking(&mut reader, built),
+            Table::Splits => build_split(&mut reader, built),
+            Table::Quotas => build_quota(&mut reader, built),
+            Table::Fx => build_fx(&mut reader, built),
+            Table::Metrics => build_metric(&mut reader, built),
+            Table::Accounts => build_account(&mut reader, built),
+        }
+    }
+}
+
+impl TableBuilder<'_> {
+    /// A booking row exactly as `build_booking` types it when no cell has an error;
+    /// `None` for a row with anything less plain (an empty required cell, a cell that
+    /// does not parse, an amount with a code of its own, a JSON number), which then
+    /// takes the general path.
+    fn quick_booking(&self, cells: RowCells<'_>, interner: &mut Interner) -> Option<QuickBooking> {
+        use col::booking::*;
+        let schema = self.schema;
+        let id = required_text(cells.get(ID))?;
+        let date = cell::quick::date(required_text(cells.get(DATE))?)?;
+        let currency_cell = match optional_text(cells.get(CURRENCY))? {
+            Some(code) => Some(cell::quick::currency(code)?),
+            None => None,
+        };
+        let amount = cell::quick::number(required_text(cells.get(AMOUNT))?)?;
+        let owner = required_text(cells.get(OWNER))?;
+        let status = optional_text(cells.get(STATUS))?;
+        let cancel_date = match optional_text(cells.get(CANCEL_DATE))? {
+            Some(text) => Some(cell::quick::date(text)?),
+            None => None,
+        };
+        let account = optional_text(cells.get(ACCOUNT))?;
+        // A money field without a code is in the row's currency, or the plan's.
+        let currency = currency_cell.unwrap_or(schema.currency);
+        let mut fields = Vec::with_capacity(self.field_columns.len());
+        for (field, (&column, (_, field_type))) in self
+            .field_columns
+            .iter()
+            .zip(self.table.declared_fields(schema))
+            .enumerate()
+        {
+            let value = match optional_text(cells.get(column))? {
+                None => None,
+                Some(text) => Some(match field_type {
+                    FieldType::Text => FieldValue::Text(interner.get_for(2 + field, text)),
+                    FieldType::Number => FieldValue::Number(cell::quick::number(text)?),
+                    FieldType::Date => FieldValue::Date(cell::quick::date(text)?),
+                    FieldType::Bool => FieldValue::Bool(cell::quick::boolean(text)?),
+                    FieldType::Money => FieldValue::Money(cell::quick::number(text)?, currency),
+                }),
+            };
+            fields.push(value);
+        }
+        Some(QuickBooking {
+            id: id.to_string(),
+            date,
+            amount,
+            currency,
+            owner: owner.to_string(),
+            status: status.map(|status| interner.get_for(0, status)),
+            cancel_date,
+            account: account.map(|account| interner.get_for(1, account)),
+            fields,
+        })
+    }
+}
+
+/// A `Booking` but for its origin (its currency never comes from the amount).
+struct QuickBooking {
+    id: String,
+    date: NaiveDate,
+    amount: Decimal,
+    currency: Currency,
+    owner: String,
+    status: Option<std::sync::Arc<str>>,
+    cancel_date: Option<NaiveDate>,
+    account: Option<std::sync::Arc<str>>,
+    fields: Vec<Option<FieldValue>>,
+}
+
+impl QuickBooking {
+    fn with_origin(self, origin: Origin) -> Booking {
+        Booking {
+            id: self.id,
+            date: self.date,
+            amount: self.amount,
+            currency: self.currency,
+            owner: self.owner,
+            status: self.status,
+            cancel_date: self.cancel_date,
+            account: self.account,
+            fields: self.fields,
+            origin,
+        }
+    }
+}
+
+/// A split row's booking, payee and share when all three are well-formed (see
+/// `quick_booking`).
+fn quick_split(cells: RowCells<'_>) -> Option<(&str, &str, Decimal)> {
+    use col::split::*;
+    let booking = required_text(cells.get(BOOKING))?;
+    let payee = required_text(cells.get(PAYEE))?;
+    let share = cell::quick::share(required_text(cells.get(SHARE))?)?;
+    Some((booking, payee, share))
+}
+
+/// The text of a cell that must not be empty; `None` for an empty cell or a JSON value
+/// that is not a string.
+fn required_text(cell: RawCell<'_>) -> Option<&str> {
+    match cell {
+        RawCell::Text(text) => Some(text),
+        _ => None,
+    }
+}
+
+/// `Some(None)` for an empty cell, `Some(Some(text))` for a text cell, `None` for a JSON
+/// value that is not a string.
+fn optional_text(cell: RawCell<'_>) -> Option<Option<&str>> {
+    match cell {
+        RawCell::Absent => Some(None),
+        RawCell::Text(text) => Some(Some(text)),
+        _ => None,
+    }
 }
 
 /// Reads the cells of one row, reporting each error and remembering whether there was one.
-struct RowReader<'a> {
+struct RowReader<'r> {
     table: Table,
-    raw: &'a RawTable,
-    row: &'a RawRow,
+    cells: RowCells<'r>,
+    columns: &'r [String],
+    field_columns: &'r [usize],
+    origin: &'r Origin,
     kind: SourceKind,
-    schema: &'a Schema,
-    errors: &'a mut Errors,
+    schema: &'r Schema,
+    errors: &'r mut Errors,
     /// False once any cell of the row failed.
     ok: bool,
 }
@@ -135,36 +401,40 @@ enum MoneyContext {
     },
 }
 
-impl RowReader<'_> {
+impl<'r> RowReader<'r> {
     fn origin(&self) -> &Origin {
-        &self.row.origin
+        self.origin
     }
 
-    fn cell(&self, column: &str) -> &RawCell {
-        self.raw.cell(self.row, column)
+    fn cell(&self, column: usize) -> RawCell<'r> {
+        self.cells.get(column)
+    }
+
+    fn column_name(&self, column: usize) -> &'r str {
+        self.columns.get(column).map_or("", String::as_str)
     }
 
     /// Reports an error on `column`, quoting the cell.
-    fn report(&mut self, column: &str, error: CellError) {
+    fn report(&mut self, column: usize, error: CellError) {
         let value = if error.show_value {
             self.cell(column).shown()
         } else {
             None
         };
-        let error = DataError::at_row(&self.row.origin, Some(column), error.message)
+        let error = DataError::at_row(self.origin, Some(self.column_name(column)), error.message)
             .value(value)
             .help(error.help);
-        self.errors.row(self.table, &self.row.origin, error);
+        self.errors.row(self.table, self.origin, error);
         self.ok = false;
     }
 
     /// An optional cell: `None` when empty or when it failed (reported).
     fn optional<T>(
         &mut self,
-        column: &str,
-        parse: impl Fn(&RawCell) -> Result<Option<T>, CellError>,
+        column: usize,
+        parse: impl Fn(&RawCell<'r>) -> Result<Option<T>, CellError>,
     ) -> Option<T> {
-        match parse(self.cell(column)) {
+        match parse(&self.cell(column)) {
             Ok(value) => value,
             Err(error) => {
                 self.report(column, error);
@@ -176,8 +446,8 @@ impl RowReader<'_> {
     /// A required cell: an empty one is an error too.
     fn required<T>(
         &mut self,
-        column: &str,
-        parse: impl Fn(&RawCell) -> Result<Option<T>, CellError>,
+        column: usize,
+        parse: impl Fn(&RawCell<'r>) -> Result<Option<T>, CellError>,
     ) -> Option<T> {
         let is_absent = matches!(self.cell(column), RawCell::Absent);
         let value = self.optional(column, parse);
@@ -191,22 +461,28 @@ impl RowReader<'_> {
         value
     }
 
-    /// Records that `id` (read from `column`) must be an id of `target`.
-    fn refers(&self, built: &mut Built, column: &'static str, id: Option<&String>, target: Table) {
-        if let Some(id) = id {
-            let origin = self.row.origin.clone();
-            built.references.push(Reference {
-                table: self.table,
-                origin,
-                column,
-                id: id.clone(),
-                target,
-            });
+    /// Records the references of a row that failed (`(column, id, target)`, in the
+    /// order the row names them), so they are still checked.
+    fn failed_references(
+        &self,
+        built: &mut Built,
+        references: &[(&'static str, Option<&str>, Table)],
+    ) {
+        for &(column, id, target) in references {
+            if let Some(id) = id {
+                built.failed_references.push(Reference {
+                    table: self.table,
+                    origin: self.origin.clone(),
+                    column,
+                    id: id.to_string(),
+                    target,
+                });
+            }
         }
     }
 
     /// A period label that must lie within the term.
-    fn period(&mut self, column: &str) -> Option<PeriodLabel> {
+    fn period(&mut self, column: usize) -> Option<PeriodLabel> {
         let schema = self.schema;
         self.required(column, |raw| {
             let Some(label) = cell::period(raw)? else {
@@ -219,7 +495,7 @@ impl RowReader<'_> {
     /// A money cell, resolved to an amount and a currency per `context`.
     fn money(
         &mut self,
-        column: &str,
+        column: usize,
         required: bool,
         context: &MoneyContext,
     ) -> Option<(Decimal, Currency)> {
@@ -238,17 +514,23 @@ impl RowReader<'_> {
     }
 
     /// The declared custom fields, in declaration order.
-    fn fields(&mut self, context: &MoneyContext) -> Vec<Option<FieldValue>> {
+    fn fields(
+        &mut self,
+        context: &MoneyContext,
+        interner: &mut Interner,
+    ) -> Vec<Option<FieldValue>> {
         let declared = self.table.declared_fields(self.schema);
         let mut values = Vec::with_capacity(declared.len());
-        for (name, field_type) in declared {
+        for ((_, field_type), &column) in declared.iter().zip(self.field_columns) {
             let value = match field_type {
-                FieldType::Text => self.optional(name, cell::text).map(|t| FieldValue::Text(t.into())),
-                FieldType::Number => self.optional(name, cell::number).map(FieldValue::Number),
-                FieldType::Date => self.optional(name, cell::date).map(FieldValue::Date),
-                FieldType::Bool => self.optional(name, cell::boolean).map(FieldValue::Bool),
+                FieldType::Text => self
+                    .optional(column, cell::text)
+                    .map(|text| FieldValue::Text(interner.get(text))),
+                FieldType::Number => self.optional(column, cell::number).map(FieldValue::Number),
+                FieldType::Date => self.optional(column, cell::date).map(FieldValue::Date),
+                FieldType::Bool => self.optional(column, cell::boolean).map(FieldValue::Bool),
                 FieldType::Money => self
-                    .money(name, false, context)
+                    .money(column, false, context)
                     .map(|(amount, currency)| FieldValue::Money(amount, currency)),
             };
             values.push(value);
@@ -259,14 +541,15 @@ impl RowReader<'_> {
     /// Reports `later` (a date column) when it is before `earlier`.
     fn check_order(
         &mut self,
-        earlier: (&str, Option<NaiveDate>),
-        later: (&str, Option<NaiveDate>),
+        earlier: (usize, Option<NaiveDate>),
+        later: (usize, Option<NaiveDate>),
     ) {
         if let ((earlier_column, Some(start)), (later_column, Some(end))) = (earlier, later) {
             if end < start {
+                let earlier_name = self.column_name(earlier_column);
                 self.report(
                     later_column,
-                    CellError::new(format!("is before {earlier_column} {start}")),
+                    CellError::new(format!("is before {earlier_name} {start}")),
                 );
             }
         }
@@ -340,159 +623,183 @@ fn check_in_term(label: PeriodLabel, schema: &Schema) -> Result<PeriodLabel, Cel
 }
 
 fn build_payee(r: &mut RowReader, built: &mut Built) {
-    let id = r.required("id", cell::text);
-    if let (Some(id), Some(ids)) = (&id, &mut built.payee_ids) {
-        ids.push((id.clone(), r.origin().clone()));
-    }
-    let name = r.optional("name", cell::text);
-    let role = r.optional("role", cell::text);
-    let manager = r.optional("manager", cell::text);
-    r.refers(built, "manager", manager.as_ref(), Table::Payees);
-    let start_date = r.optional("start_date", cell::date);
-    let end_date = r.optional("end_date", cell::date);
-    r.check_order(("start_date", start_date), ("end_date", end_date));
+    use col::payee::*;
+    let id = r.required(ID, cell::text);
+    let name = r.optional(NAME, cell::text);
+    let role = r.optional(ROLE, cell::text);
+    let manager = r.optional(MANAGER, cell::text);
+    let start_date = r.optional(START_DATE, cell::date);
+    let end_date = r.optional(END_DATE, cell::date);
+    r.check_order((START_DATE, start_date), (END_DATE, end_date));
     let target_incentive = r
-        .money("target_incentive", false, &MoneyContext::PlanOnly)
+        .money(TARGET_INCENTIVE, false, &MoneyContext::PlanOnly)
         .map(|(amount, _)| amount);
-    let fields = r.fields(&MoneyContext::PlanOnly);
+    let fields = r.fields(&MoneyContext::PlanOnly, &mut built.interner);
     if let (true, Some(id)) = (r.ok, id) {
-        built.payees.push(Payee {
-            id,
-            name,
-            role,
-            manager,
+        built.push_payee(Payee {
+            id: id.to_string(),
+            name: name.map(str::to_string),
+            role: role.map(str::to_string),
+            manager: manager.map(str::to_string),
             start_date,
             end_date,
             target_incentive,
             fields,
             origin: r.origin().clone(),
         });
+    } else {
+        if let Some(id) = id {
+            built
+                .failed_payee_ids
+                .push((id.to_string(), r.origin().clone()));
+        }
+        r.failed_references(built, &[("manager", manager, Table::Payees)]);
     }
 }
 
 fn build_booking(r: &mut RowReader, built: &mut Built) {
-    let id = r.required("id", cell::text);
-    if let (Some(id), Some(ids)) = (&id, &mut built.booking_ids) {
-        ids.push((id.clone(), r.origin().clone()));
-    }
-    let date = r.required("date", cell::date);
-    let currency_cell = r.optional("currency", cell::currency);
-    let amount = r.required("amount", cell::money);
+    use col::booking::*;
+    let id = r.required(ID, cell::text);
+    let date = r.required(DATE, cell::date);
+    let currency_cell = r.optional(CURRENCY, cell::currency);
+    let amount = r.required(AMOUNT, cell::money);
     let amount_code = amount.and_then(|(_, code)| code);
     let plan = r.schema.currency;
-    let (currency, currency_column) = match (amount_code, currency_cell) {
+    let (currency, from_amount) = match (amount_code, currency_cell) {
         (Some(code), Some(row)) if code != row => {
             r.report(
-                "amount",
+                AMOUNT,
                 CellError::new(format!("is in {code}, but the currency column says {row}")),
             );
-            (row, "currency")
+            (row, false)
         }
-        (_, Some(row)) => (row, "currency"),
-        (Some(code), None) => (code, "amount"),
-        (None, None) => (plan, "currency"),
+        (_, Some(row)) => (row, false),
+        (Some(code), None) => (code, true),
+        (None, None) => (plan, false),
     };
-    let owner = r.required("owner", cell::text);
-    r.refers(built, "owner", owner.as_ref(), Table::Payees);
-    let status = r.optional("status", cell::text);
-    let cancel_date = r.optional("cancel_date", cell::date);
+    let owner = r.required(OWNER, cell::text);
+    let status = r.optional(STATUS, cell::text);
+    let cancel_date = r.optional(CANCEL_DATE, cell::date);
     // A cancel date before the booking date is accepted: the clawback rule of
     // language.md section 5 gives it a meaning (a reversal dated on the cancel date).
-    let account = r.optional("account", cell::text);
-    let fields = r.fields(&MoneyContext::Booking {
-        currency_cell,
-        amount_code,
-    });
+    let account = r.optional(ACCOUNT, cell::text);
+    let fields = r.fields(
+        &MoneyContext::Booking {
+            currency_cell,
+            amount_code,
+        },
+        &mut built.interner,
+    );
     if let (true, Some(id), Some(date), Some((amount, _)), Some(owner)) =
         (r.ok, id, date, amount, owner)
     {
         let booking = Booking {
-            id,
+            id: id.to_string(),
             date,
             amount,
             currency,
-            owner,
-            status: status.map(Into::into),
+            owner: owner.to_string(),
+            status: status.map(|status| built.interner.get(status)),
             cancel_date,
-            account: account.map(Into::into),
+            account: account.map(|account| built.interner.get(account)),
             fields,
             origin: r.origin().clone(),
         };
-        built.bookings.push(BuiltBooking {
-            booking,
-            currency_column,
-        });
+        built.push_booking(booking, from_amount);
+    } else {
+        if let Some(id) = id {
+            built
+                .failed_booking_ids
+                .push((id.to_string(), r.origin().clone()));
+        }
+        r.failed_references(built, &[("owner", owner, Table::Payees)]);
     }
 }
 
 fn build_split(r: &mut RowReader, built: &mut Built) {
-    let booking = r.required("booking", cell::text);
-    r.refers(built, "booking", booking.as_ref(), Table::Bookings);
-    let payee = r.required("payee", cell::text);
-    r.refers(built, "payee", payee.as_ref(), Table::Payees);
-    let share = r.required("share", cell::share);
+    use col::split::*;
+    let booking = r.required(BOOKING, cell::text);
+    let payee = r.required(PAYEE, cell::text);
+    let share = r.required(SHARE, cell::share);
     match (r.ok, booking, payee, share) {
         (true, Some(booking), Some(payee), Some(share)) => {
-            built.splits.push(Split {
-                booking,
-                payee,
+            built.push_split(Split {
+                booking: booking.to_string(),
+                payee: payee.to_string(),
                 share,
                 origin: r.origin().clone(),
             });
         }
-        (_, Some(booking), _, _) => {
-            built.bookings_with_bad_split_rows.insert(booking);
+        _ => {
+            r.failed_references(
+                built,
+                &[
+                    ("booking", booking, Table::Bookings),
+                    ("payee", payee, Table::Payees),
+                ],
+            );
+            if let Some(booking) = booking {
+                if !built.bookings_with_bad_split_rows.contains(booking) {
+                    built
+                        .bookings_with_bad_split_rows
+                        .insert(booking.to_string());
+                }
+            }
         }
-        _ => {}
     }
 }
 
 fn build_quota(r: &mut RowReader, built: &mut Built) {
-    let payee = r.required("payee", cell::text);
-    r.refers(built, "payee", payee.as_ref(), Table::Payees);
-    let name = r.required("quota", cell::text);
-    let period = r.period("period");
-    let amount = r.money("amount", true, &MoneyContext::PlanOnly);
+    use col::quota::*;
+    let payee = r.required(PAYEE, cell::text);
+    let name = r.required(QUOTA, cell::text);
+    let period = r.period(PERIOD);
+    let amount = r.money(AMOUNT, true, &MoneyContext::PlanOnly);
     if let (true, Some(payee), Some(name), Some(period), Some((value, _))) =
         (r.ok, payee, name, period, amount)
     {
         built.quotas.push(PeriodValue {
-            payee,
-            name,
+            payee: payee.to_string(),
+            name: name.to_string(),
             period,
             value,
             origin: r.origin().clone(),
         });
+    } else {
+        r.failed_references(built, &[("payee", payee, Table::Payees)]);
     }
 }
 
 fn build_metric(r: &mut RowReader, built: &mut Built) {
-    let payee = r.required("payee", cell::text);
-    r.refers(built, "payee", payee.as_ref(), Table::Payees);
-    let name = r.required("metric", cell::text);
-    let period = r.period("period");
-    let value = r.required("value", cell::number);
+    use col::metric::*;
+    let payee = r.required(PAYEE, cell::text);
+    let name = r.required(METRIC, cell::text);
+    let period = r.period(PERIOD);
+    let value = r.required(VALUE, cell::number);
     if let (true, Some(payee), Some(name), Some(period), Some(value)) =
         (r.ok, payee, name, period, value)
     {
         built.metrics.push(PeriodValue {
-            payee,
-            name,
+            payee: payee.to_string(),
+            name: name.to_string(),
             period,
             value,
             origin: r.origin().clone(),
         });
+    } else {
+        r.failed_references(built, &[("payee", payee, Table::Payees)]);
     }
 }
 
 fn build_fx(r: &mut RowReader, built: &mut Built) {
-    let currency = r.required("currency", cell::currency);
-    let date = r.required("date", cell::date);
-    let rate = r.required("rate", cell::number);
+    use col::fx::*;
+    let currency = r.required(CURRENCY, cell::currency);
+    let date = r.required(DATE, cell::date);
+    let rate = r.required(RATE, cell::number);
     if let Some(rate) = rate {
         if rate <= Decimal::ZERO {
             r.report(
-                "rate",
+                RATE,
                 CellError::new("is not a rate: it must be more than 0"),
             );
         }
@@ -506,7 +813,7 @@ fn build_fx(r: &mut RowReader, built: &mut Built) {
         }
         let message = "is the plan currency, whose rate is always 1";
         let help = "remove the row: rates convert other currencies into the plan currency";
-        r.report("currency", CellError::new(message).help(help));
+        r.report(CURRENCY, CellError::new(message).help(help));
     }
     match (r.ok, currency, date, rate) {
         (true, Some(currency), Some(date), Some(rate)) => {
@@ -520,24 +827,113 @@ fn build_fx(r: &mut RowReader, built: &mut Built) {
         (_, Some(currency), _, _) => {
             built.currencies_with_bad_fx_rows.insert(currency);
         }
-        _ => built.fx_unreadable = true,
+        _ => built.fx_row_without_currency = true,
     }
 }
 
 fn build_account(r: &mut RowReader, built: &mut Built) {
-    let account = r.required("account", cell::text);
-    let payee = r.required("payee", cell::text);
-    r.refers(built, "payee", payee.as_ref(), Table::Payees);
-    let from = r.required("from", cell::date);
-    let to = r.optional("to", cell::date);
-    r.check_order(("from", from), ("to", to));
+    use col::account::*;
+    let account = r.required(ACCOUNT, cell::text);
+    let payee = r.required(PAYEE, cell::text);
+    let from = r.required(FROM, cell::date);
+    let to = r.optional(TO, cell::date);
+    r.check_order((FROM, from), (TO, to));
     if let (true, Some(account), Some(payee), Some(from)) = (r.ok, account, payee, from) {
         built.accounts.push(AccountOwner {
-            account,
-            payee,
+            account: account.to_string(),
+            payee: payee.to_string(),
             from,
             to,
             origin: r.origin().clone(),
         });
+    } else {
+        r.failed_references(built, &[("payee", payee, Table::Payees)]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_positions_match_the_standard_columns() {
+        let expected: &[(Table, &[(usize, &str)])] = &[
+            (
+                Table::Payees,
+                &[
+                    (col::payee::ID, "id"),
+                    (col::payee::NAME, "name"),
+                    (col::payee::ROLE, "role"),
+                    (col::payee::MANAGER, "manager"),
+                    (col::payee::START_DATE, "start_date"),
+                    (col::payee::END_DATE, "end_date"),
+                    (col::payee::TARGET_INCENTIVE, "target_incentive"),
+                ],
+            ),
+            (
+                Table::Bookings,
+                &[
+                    (col::booking::ID, "id"),
+                    (col::booking::DATE, "date"),
+                    (col::booking::AMOUNT, "amount"),
+                    (col::booking::CURRENCY, "currency"),
+                    (col::booking::OWNER, "owner"),
+                    (col::booking::STATUS, "status"),
+                    (col::booking::CANCEL_DATE, "cancel_date"),
+                    (col::booking::ACCOUNT, "account"),
+                ],
+            ),
+            (
+                Table::Splits,
+                &[
+                    (col::split::BOOKING, "booking"),
+                    (col::split::PAYEE, "payee"),
+                    (col::split::SHARE, "share"),
+                ],
+            ),
+            (
+                Table::Quotas,
+                &[
+                    (col::quota::PAYEE, "payee"),
+                    (col::quota::QUOTA, "quota"),
+                    (col::quota::PERIOD, "period"),
+                    (col::quota::AMOUNT, "amount"),
+                ],
+            ),
+            (
+                Table::Fx,
+                &[
+                    (col::fx::CURRENCY, "currency"),
+                    (col::fx::DATE, "date"),
+                    (col::fx::RATE, "rate"),
+                ],
+            ),
+            (
+                Table::Metrics,
+                &[
+                    (col::metric::PAYEE, "payee"),
+                    (col::metric::METRIC, "metric"),
+                    (col::metric::PERIOD, "period"),
+                    (col::metric::VALUE, "value"),
+                ],
+            ),
+            (
+                Table::Accounts,
+                &[
+                    (col::account::ACCOUNT, "account"),
+                    (col::account::PAYEE, "payee"),
+                    (col::account::FROM, "from"),
+                    (col::account::TO, "to"),
+                ],
+            ),
+        ];
+        for (table, columns) in expected {
+            let standard: Vec<&str> = table.standard_columns().iter().map(|c| c.name).collect();
+            let ours: Vec<&str> = columns.iter().map(|(_, name)| *name).collect();
+            assert_eq!(standard, ours, "{table:?}");
+            for (position, (index, _)) in columns.iter().enumerate() {
+                assert_eq!(position, *index, "{table:?}");
+            }
+        }
     }
 }

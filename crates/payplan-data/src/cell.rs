@@ -8,6 +8,7 @@ use crate::table::RawCell;
 use chrono::NaiveDate;
 use payplan_facts::{Currency, PeriodLabel};
 use rust_decimal::Decimal;
+use std::cell::Cell;
 
 /// Why a cell does not parse.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,13 +47,13 @@ type CellResult<T> = Result<Option<T>, CellError>;
 
 /// The text of a cell that must be written as text (a CSV cell or a JSON string).
 fn text_only<'a>(
-    cell: &'a RawCell,
+    cell: &RawCell<'a>,
     what: &str,
     example: &str,
 ) -> Result<Option<&'a str>, CellError> {
     match cell {
         RawCell::Absent => Ok(None),
-        RawCell::Text(text) => Ok(Some(text)),
+        RawCell::Text(text) => Ok(Some(*text)),
         RawCell::Number(_) => Err(
             CellError::wrong_kind(format!("is a JSON number, not {what}"))
                 .help(format!("write it as a string, e.g. \"{example}\"")),
@@ -66,10 +67,10 @@ fn text_only<'a>(
 }
 
 /// The text of a numeric cell: a CSV cell, a JSON string or a JSON number.
-fn numeric_text<'a>(cell: &'a RawCell, what: &str) -> Result<Option<&'a str>, CellError> {
+fn numeric_text<'a>(cell: &RawCell<'a>, what: &str) -> Result<Option<&'a str>, CellError> {
     match cell {
         RawCell::Absent => Ok(None),
-        RawCell::Text(text) | RawCell::Number(text) => Ok(Some(text)),
+        RawCell::Text(text) | RawCell::Number(text) => Ok(Some(*text)),
         RawCell::Bool(_) => Err(CellError::wrong_kind(format!(
             "is a JSON boolean, not {what}"
         ))),
@@ -79,7 +80,8 @@ fn numeric_text<'a>(cell: &'a RawCell, what: &str) -> Result<Option<&'a str>, Ce
 
 /// Dates, numbers and codes are never trimmed: a stray space is reported, not guessed away.
 fn reject_surrounding_spaces(text: &str) -> Result<(), CellError> {
-    if text.trim() != text {
+    // `trim` gives a part of `text`: the same length means the same text.
+    if text.trim().len() != text.len() {
         let trimmed = text.trim();
         let error = CellError::new("has spaces around it");
         return Err(if trimmed.is_empty() {
@@ -92,13 +94,13 @@ fn reject_surrounding_spaces(text: &str) -> Result<(), CellError> {
 }
 
 /// A free-text cell, as written.
-pub(crate) fn text(cell: &RawCell) -> CellResult<String> {
+pub(crate) fn text<'a>(cell: &RawCell<'a>) -> CellResult<&'a str> {
     if let RawCell::Number(number) = cell {
         // Ids exported as JSON numbers: say exactly what to write instead.
         return Err(CellError::wrong_kind("is a JSON number, not text")
             .help(format!("write it as a string: \"{number}\"")));
     }
-    Ok(text_only(cell, "text", "text")?.map(str::to_string))
+    text_only(cell, "text", "text")
 }
 
 /// A number: optional `-`, digits, optional `.` and digits.
@@ -194,6 +196,9 @@ pub(crate) fn period(cell: &RawCell) -> CellResult<PeriodLabel> {
 
 /// Parses a plain decimal exactly; never rounds, never panics.
 pub(crate) fn parse_number(text: &str) -> Result<Decimal, CellError> {
+    if let Some(value) = small_plain_decimal(text.as_bytes()).filter(|_| crate::quick_paths()) {
+        return Ok(value);
+    }
     reject_surrounding_spaces(text)?;
     if !is_plain_decimal(text) {
         let error = CellError::new("is not a number");
@@ -205,6 +210,53 @@ pub(crate) fn parse_number(text: &str) -> Result<Decimal, CellError> {
     Decimal::from_str_exact(text).map_err(|_| {
         CellError::new("is too large or has too many decimals (at most 28 digits after the point)")
     })
+}
+
+/// The common case of `parse_number` without its general parser: a plain decimal of at
+/// most 18 digits, which fits an `i64` mantissa. Gives the same value, digits and scale
+/// as `Decimal::from_str_exact`; `None` for anything else (including `-0`, whose sign
+/// the general parser decides), which then takes the general path.
+fn small_plain_decimal(bytes: &[u8]) -> Option<Decimal> {
+    const MAX_DIGITS: u32 = 18;
+    let (negative, unsigned) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
+    };
+    let mut mantissa: i64 = 0;
+    let mut digits: u32 = 0;
+    let mut whole_digits: u32 = 0;
+    let mut point = false;
+    for &byte in unsigned {
+        match byte {
+            b'0'..=b'9' => {
+                if digits == MAX_DIGITS {
+                    return None;
+                }
+                mantissa = mantissa * 10 + i64::from(byte - b'0');
+                digits += 1;
+            }
+            b'.' if !point => {
+                point = true;
+                whole_digits = digits;
+            }
+            _ => return None,
+        }
+    }
+    if !point {
+        whole_digits = digits;
+    }
+    let scale = digits - whole_digits;
+    // `1.`, `.5`, `-` and the empty text are not plain decimals.
+    if whole_digits == 0 || (point && scale == 0) {
+        return None;
+    }
+    if negative {
+        if mantissa == 0 {
+            return None;
+        }
+        mantissa = -mantissa;
+    }
+    Decimal::try_new(mantissa, scale).ok()
 }
 
 /// `-`? digits (`.` digits)?
@@ -274,8 +326,15 @@ fn percent_to_fraction(percent: Decimal) -> Option<Decimal> {
 
 /// `YYYY-MM-DD`, calendar-valid.
 pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, CellError> {
-    reject_surrounding_spaces(text)?;
-    let Some((year, month, day)) = date_parts(text) else {
+    // A date-shaped cell has no spaces around it: straight to the calendar check.
+    let parts = match date_parts(text) {
+        Some(parts) => Some(parts),
+        None => {
+            reject_surrounding_spaces(text)?;
+            None
+        }
+    };
+    let Some((year, month, day)) = parts else {
         let error = CellError::new("is not a date");
         // `2027-01-15T00:00:00` or `2027-01-15 00:00`: a spreadsheet added a time.
         let day_only = text.get(..10).filter(|prefix| date_parts(prefix).is_some());
@@ -307,11 +366,15 @@ fn date_parts(text: &str) -> Option<(i32, u32, u32)> {
     if !shaped {
         return None;
     }
-    Some((
-        text.get(0..4)?.parse().ok()?,
-        text.get(5..7)?.parse().ok()?,
-        text.get(8..10)?.parse().ok()?,
-    ))
+    let number = |range: std::ops::Range<usize>| {
+        bytes.get(range).map(|digits| {
+            digits
+                .iter()
+                .fold(0u32, |value, digit| value * 10 + u32::from(digit - b'0'))
+        })
+    };
+    let year = i32::try_from(number(0..4)?).ok()?;
+    Some((year, number(5..7)?, number(8..10)?))
 }
 
 fn days_in_month(year: i32, month: u32) -> Option<i64> {
@@ -340,8 +403,29 @@ fn parse_bool(text: &str) -> Result<bool, CellError> {
 
 /// An ISO 4217 code, upper case.
 pub(crate) fn parse_currency(text: &str) -> Result<Currency, CellError> {
+    /// A code as written, and the currency it names.
+    type Known = Option<([u8; 3], Currency)>;
+    thread_local! {
+        /// The codes parsed last, most recent first: a data set uses few currencies,
+        /// and a code met before needs no search of the ISO 4217 table.
+        static RECENT: Cell<[Known; 4]> = const { Cell::new([None; 4]) };
+    }
+    let code = <[u8; 3]>::try_from(text.as_bytes())
+        .ok()
+        .filter(|_| crate::quick_paths());
+    let recent = RECENT.get();
+    if let Some(code) = code {
+        if let Some((_, currency)) = recent.iter().flatten().find(|(known, _)| *known == code) {
+            return Ok(*currency);
+        }
+    }
     reject_surrounding_spaces(text)?;
-    Currency::parse(text).map_err(|_| {
+    let parsed = Currency::parse(text);
+    if let (Ok(currency), Some(code)) = (parsed.as_ref(), code) {
+        let [first, second, third, _] = recent;
+        RECENT.set([Some((code, *currency)), first, second, third]);
+    }
+    parsed.map_err(|_| {
         let error = CellError::new("is not an ISO 4217 currency code");
         let upper = text.to_ascii_uppercase();
         if upper != text && Currency::parse(&upper).is_ok() {
@@ -352,13 +436,56 @@ pub(crate) fn parse_currency(text: &str) -> Result<Currency, CellError> {
     })
 }
 
+/// Fast forms of the parsers above for the well-formed text that fills nearly every
+/// cell: each gives `Some` only where its parser gives `Ok(Some(value))` with the same
+/// value for a text cell, and `None` otherwise. The caller then takes the general path,
+/// which reports the error if there is one.
+pub(crate) mod quick {
+    use super::*;
+
+    /// `date` of a text cell.
+    pub(crate) fn date(text: &str) -> Option<NaiveDate> {
+        let (year, month, day) = date_parts(text)?;
+        NaiveDate::from_ymd_opt(year, month, day)
+    }
+
+    /// `number` of a text cell, and `money` of one without a code of its own.
+    pub(crate) fn number(text: &str) -> Option<Decimal> {
+        small_plain_decimal(text.as_bytes())
+    }
+
+    /// `share` of a text cell.
+    pub(crate) fn share(text: &str) -> Option<Decimal> {
+        let fraction = match text.strip_suffix('%') {
+            Some(percent) => percent_to_fraction(number(percent)?)?,
+            None => number(text)?,
+        };
+        (Decimal::ZERO <= fraction && fraction <= Decimal::ONE).then_some(fraction)
+    }
+
+    /// `currency` of a text cell.
+    pub(crate) fn currency(text: &str) -> Option<Currency> {
+        parse_currency(text).ok()
+    }
+
+    /// `boolean` of a text cell.
+    pub(crate) fn boolean(text: &str) -> Option<bool> {
+        match text {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+// Cells borrow their text now, so `RawCell::Text("x".into())` converts `&str` to itself.
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::useless_conversion)]
 mod tests {
     use super::*;
     use std::str::FromStr;
 
-    fn text_cell(text: &str) -> RawCell {
+    fn text_cell(text: &str) -> RawCell<'_> {
         if text.is_empty() {
             RawCell::Absent
         } else {
@@ -573,5 +700,90 @@ mod tests {
             failure(number(&RawCell::Number("1e3".into()))),
             "is not a number (write it out: 1000)"
         );
+    }
+
+    #[test]
+    fn small_plain_decimals_are_what_the_general_parser_makes() {
+        let mut texts: Vec<String> = [
+            "0", "-0", "0.0", "-0.00", "007", "-5", "1.50", "123456789012345678",
+            "-123456789012345678", "1234567890123456789", "0.000000000000000001", "1.", ".5",
+            "-", "", "1.2.3", "+1", "1e3", " 1", "1 ", "12,5", "9999999999999999.99",
+        ]
+        .map(String::from)
+        .to_vec();
+        let mut state: u64 = 88172645463325252;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let mut text = String::new();
+            if state % 3 == 1 {
+                text.push('-');
+            }
+            let digits = 1 + (state >> 8) % 21;
+            let point = (state >> 16) % (digits + 2);
+            for i in 0..digits {
+                if i == point && i > 0 {
+                    text.push('.');
+                }
+                let digit = (state >> (i % 60)) % 10;
+                text.push(char::from(b'0' + digit as u8));
+            }
+            texts.push(text);
+        }
+        for text in &texts {
+            let general = if is_plain_decimal(text) {
+                Decimal::from_str_exact(text).ok()
+            } else {
+                None
+            };
+            if let Some(fast) = small_plain_decimal(text.as_bytes()) {
+                let general = general.unwrap_or_else(|| panic!("{text:?} is not plain"));
+                // The same digits, scale and sign, not only the same value.
+                assert_eq!(fast.serialize(), general.serialize(), "{text:?}");
+            }
+            let parsed = parse_number(text).ok();
+            let reference = crate::without_quick_paths(|| parse_number(text).ok());
+            assert_eq!(
+                parsed.map(|d| d.serialize()),
+                reference.map(|d| d.serialize()),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn quick_parsers_agree_with_the_general_ones() {
+        let texts = [
+            "", "2027-02-28", "2027-02-29", "2028-02-29", "2027-13-01", "0000-01-01", "2027-1-5",
+            "2027-01-15 ", "60%", "0.6", "100%", "0%", "120%", "-0.1", "-0%", "60 %", "33.3333%",
+            "1", "1.0", "0.0000000000000000000000000001%", "EUR", "eur", "XYZ", " USD", "USD",
+            "true", "false", "TRUE", "12", "-0", "1e3", "12,000",
+        ];
+        let cell = |text: &'static str| text_cell(text);
+        for text in texts {
+            if let Some(value) = quick::date(text) {
+                assert_eq!(date(&cell(text)), Ok(Some(value)), "{text:?}");
+            }
+            if let Some(value) = quick::number(text) {
+                assert_eq!(number(&cell(text)), Ok(Some(value)), "{text:?}");
+                assert_eq!(money(&cell(text)), Ok(Some((value, None))), "{text:?}");
+            }
+            if let Some(value) = quick::share(text) {
+                assert_eq!(share(&cell(text)), Ok(Some(value)), "{text:?}");
+            }
+            if let Some(value) = quick::currency(text) {
+                assert_eq!(currency(&cell(text)), Ok(Some(value)), "{text:?}");
+            }
+            if let Some(value) = quick::boolean(text) {
+                assert_eq!(boolean(&cell(text)), Ok(Some(value)), "{text:?}");
+            }
+        }
+        // Each has some text it declines, for the general path to judge.
+        assert_eq!(quick::date("2027-02-30"), None);
+        assert_eq!(quick::share("120%"), None);
+        assert_eq!(quick::number("-0"), None);
+        assert_eq!(quick::currency("eur"), None);
+        assert_eq!(quick::boolean("TRUE"), None);
     }
 }

@@ -1,10 +1,15 @@
-//! CSV files into raw tables: encoding, header and field-count checks.
+//! CSV files into typed rows: encoding, header and field-count checks, and the RFC 4180
+//! record reader.
 
+use crate::build::{Built, TableBuilder};
 use crate::error::{DataError, Errors};
 use crate::suggest;
-use crate::table::{RawCell, RawRow, RawTable, Table};
+use crate::table::{RowCells, Table};
 use payplan_facts::{Origin, Schema};
 use std::collections::BTreeMap;
+
+/// The fewest bytes a row is assumed to take when making room for a file's rows.
+const MIN_ROW_BYTES: usize = 16;
 
 /// Header names listed at most in a "missing column" hint.
 const MAX_LISTED_HEADERS: usize = 12;
@@ -44,7 +49,12 @@ pub(crate) fn decode_utf8<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str, Bo
         not_utf8(line_at(offset), format!("invalid byte{byte}"))
     })?;
     // NUL is valid UTF-8 but never text: it is what UTF-16 without a byte-order mark looks like.
-    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+    // (`contains` on bytes is a word-at-a-time search; the position only on failure.)
+    if let Some(offset) = bytes
+        .contains(&0)
+        .then(|| bytes.iter().position(|&b| b == 0))
+        .flatten()
+    {
         return Err(not_utf8(
             line_at(offset),
             "it contains NUL bytes, as UTF-16 files do".to_string(),
@@ -53,69 +63,71 @@ pub(crate) fn decode_utf8<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str, Bo
     Ok(text)
 }
 
-/// Reads one CSV file of `table`. Returns `None` when the table cannot be read at all
-/// (bad encoding, no header, a missing required column); every problem is reported.
+/// Reads one CSV file of `table`, typing each row into `built` as it is read. Returns
+/// false when the table cannot be read at all (bad encoding, no header, a missing
+/// required column); every problem is reported.
 pub(crate) fn read_csv(
     file: &str,
     table: Table,
     bytes: &[u8],
+    builder: &TableBuilder,
     schema: &Schema,
+    built: &mut Built,
     errors: &mut Errors,
-) -> Option<RawTable> {
+) -> bool {
     let text = match decode_utf8(file, bytes) {
         Ok(text) => text,
         Err(error) => {
             errors.table(table, 0, *error);
-            return None;
+            return false;
         }
     };
-    // Field counts are checked here rather than by the csv crate, to name the line and
-    // both counts.
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut record = csv::StringRecord::new();
-    match reader.read_record(&mut record) {
-        Ok(true) => {}
-        Ok(false) => {
-            let error = DataError::in_file(file, "is empty").help(Some(format!(
-                "the first line must be the header, e.g. {}",
-                header_example(table)
-            )));
-            errors.table(table, 0, error);
-            return None;
-        }
-        Err(error) => {
-            errors.table(table, line_of(error.position()), csv_error(file, &error));
-            return None;
-        }
-    }
-    let lines = LineIndex::new(text);
-    let header: Vec<String> = record.iter().map(str::to_string).collect();
-    let header_line = u64::from(lines.line_of(record.position()));
-    let columns = table.read_columns(schema);
-    let positions = header_positions(file, table, &header, header_line, &columns, schema, errors)?;
+    let mut records = Records::new(text);
+    let Some(header_line) = records.next_record() else {
+        let error = DataError::in_file(file, "is empty").help(Some(format!(
+            "the first line must be the header, e.g. {}",
+            header_example(table)
+        )));
+        errors.table(table, 0, error);
+        return false;
+    };
+    let header: Vec<String> = records
+        .fields()
+        .iter()
+        .map(|&(start, end)| records.base().get(start..end).unwrap_or("").to_string())
+        .collect();
+    let columns = builder.columns();
+    let Some(positions) = header_positions(
+        file,
+        table,
+        &header,
+        u64::from(header_line),
+        columns,
+        schema,
+        errors,
+    ) else {
+        return false;
+    };
+
+    // About as many records as line feeds: room for them all at once, rather than
+    // growing (and copying) the table's rows as they come. (Not more than a row per 16
+    // bytes, though: a file of blank lines reserves no more than real rows would take.)
+    built.reserve(
+        table,
+        count_line_feeds(text.as_bytes()).min(text.len() / MIN_ROW_BYTES),
+    );
 
     let shared_file: std::sync::Arc<str> = std::sync::Arc::from(file);
-    let mut rows = Vec::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(error) => {
-                errors.table(table, line_of(error.position()), csv_error(file, &error));
-                break;
-            }
-        }
-        let line = lines.line_of(record.position());
-        if record.len() != header.len() {
+    while let Some(line) = records.next_record() {
+        let fields = records.fields();
+        // Field counts are checked here, to name the line and both counts.
+        if fields.len() != header.len() {
             let message = format!(
                 "has {} cells, but the header has {}",
-                record.len(),
+                fields.len(),
                 header.len()
             );
-            let help = (record.len() > header.len())
+            let help = (fields.len() > header.len())
                 .then(|| "a cell holding a comma must be quoted, e.g. \"Acme, Inc.\"".to_string());
             errors.table(
                 table,
@@ -125,28 +137,22 @@ pub(crate) fn read_csv(
             continue;
         }
         // Rows of empty cells are what spreadsheets leave below the data: no data, no row.
-        if record.iter().all(str::is_empty) {
+        if fields.iter().all(|(start, end)| start == end) {
             continue;
         }
-        let cells = positions
-            .iter()
-            .map(
-                |position| match position.and_then(|position| record.get(position)) {
-                    None | Some("") => RawCell::Absent,
-                    Some(text) => RawCell::Text(text.to_string()),
-                },
-            )
-            .collect();
-        rows.push(RawRow {
-            origin: Origin {
-                file: shared_file.clone(),
-                line,
-                json_index: None,
-            },
-            cells,
-        });
+        let cells = RowCells::Csv {
+            text: records.base(),
+            fields,
+            positions: &positions,
+        };
+        let origin = Origin {
+            file: shared_file.clone(),
+            line,
+            json_index: None,
+        };
+        builder.row(cells, origin, built, errors);
     }
-    Some(RawTable { columns, rows })
+    true
 }
 
 /// For each read column, its position in the header; `None` when a required column is missing.
@@ -263,16 +269,263 @@ fn header_example(table: Table) -> String {
     names.join(",")
 }
 
-/// Physical line numbers from byte offsets. The csv crate's own line count skips blank
-/// lines, and data.md counts every physical line, so lines are counted here.
-struct LineIndex<'a> {
-    text: &'a [u8],
-    /// Offsets just past each line break (`\n`, `\r\n`, or a lone `\r`), ascending.
-    line_ends: Vec<usize>,
+/// The records of a CSV text, read as the csv crate reads them with `flexible(true)`:
+/// RFC 4180 quoting with doubled quotes, `\r`, `\n` and `\r\n` ending records, blank
+/// lines skipped, a quote inside an unquoted cell taken as written, and after a closing
+/// quote the rest of the cell taken as written up to the next comma or line end.
+///
+/// Records without a cell that starts with a quote (nearly all) are read in place: their
+/// cells are ranges of the text. Others are copied unescaped into a scratch buffer.
+/// Physical lines are counted on the way (`\n`, `\r\n` or a lone `\r` end a line, inside
+/// quotes too), so each record knows the line it starts on.
+struct Records<'t> {
+    text: &'t str,
+    /// Where reading resumes.
+    pos: usize,
+    /// The physical line of `pos`, the first being 1.
+    line: u32,
+    /// The cells of the current record: ranges of `text`, or of `scratch` when `quoted`.
+    fields: Vec<(usize, usize)>,
+    scratch: String,
+    quoted: bool,
 }
 
-impl<'a> LineIndex<'a> {
-    fn new(text: &'a str) -> LineIndex<'a> {
+impl<'t> Records<'t> {
+    fn new(text: &'t str) -> Records<'t> {
+        Records {
+            text,
+            pos: 0,
+            line: 1,
+            fields: Vec::new(),
+            scratch: String::new(),
+            quoted: false,
+        }
+    }
+
+    /// The cells of the current record, as ranges of `base()`.
+    fn fields(&self) -> &[(usize, usize)] {
+        &self.fields
+    }
+
+    /// The text the current record's ranges index.
+    fn base(&self) -> &str {
+        if self.quoted {
+            &self.scratch
+        } else {
+            self.text
+        }
+    }
+
+    /// Reads the next record, and gives the line it starts on.
+    fn next_record(&mut self) -> Option<u32> {
+        let bytes = self.text.as_bytes();
+        // Line ends before a record (blank lines included) belong to no record.
+        while let Some(&byte) = bytes.get(self.pos) {
+            match byte {
+                b'\n' => self.line = self.line.saturating_add(1),
+                b'\r' => {
+                    if bytes.get(self.pos + 1) != Some(&b'\n') {
+                        self.line = self.line.saturating_add(1);
+                    }
+                }
+                _ => break,
+            }
+            self.pos += 1;
+        }
+        if self.pos >= bytes.len() {
+            return None;
+        }
+        let line = self.line;
+        self.fields.clear();
+        self.quoted = !(crate::quick_paths() && self.read_plain_record());
+        if self.quoted {
+            self.fields.clear();
+            self.read_quoted_record();
+        }
+        Some(line)
+    }
+
+    /// Reads a record none of whose cells starts with a quote, as ranges of the text;
+    /// false (having moved nothing but `fields`) when one does. Eight bytes at a time:
+    /// the positions of commas and line ends in a word come out of one bit mask.
+    fn read_plain_record(&mut self) -> bool {
+        let bytes = self.text.as_bytes();
+        let mut start = self.pos;
+        if bytes.get(start) == Some(&b'"') {
+            return false;
+        }
+        let mut word_start = start;
+        loop {
+            let (mut found, width) = match bytes.get(word_start..word_start + 8) {
+                Some(word) => (
+                    delimiters(u64::from_le_bytes(
+                        <[u8; 8]>::try_from(word).unwrap_or_default(),
+                    )),
+                    8,
+                ),
+                None => {
+                    // The last bytes, padded with zeros (which are no delimiters).
+                    let rest = bytes.get(word_start..).unwrap_or_default();
+                    let mut word = [0u8; 8];
+                    for (slot, byte) in word.iter_mut().zip(rest) {
+                        *slot = *byte;
+                    }
+                    (delimiters(u64::from_le_bytes(word)), rest.len())
+                }
+            };
+            while found != 0 {
+                let at = word_start + (found.trailing_zeros() / 8) as usize;
+                found &= found - 1;
+                self.fields.push((start, at));
+                if bytes.get(at) == Some(&b',') {
+                    start = at + 1;
+                    if bytes.get(start) == Some(&b'"') {
+                        return false;
+                    }
+                } else {
+                    // A line end, left for the next record to step over.
+                    self.pos = at;
+                    return true;
+                }
+            }
+            if width < 8 {
+                // The text ends in this cell.
+                self.fields.push((start, bytes.len()));
+                self.pos = bytes.len();
+                return true;
+            }
+            word_start += 8;
+        }
+    }
+
+    /// Reads any record into `scratch`, unescaping quoted cells.
+    fn read_quoted_record(&mut self) {
+        let bytes = self.text.as_bytes();
+        self.scratch.clear();
+        let mut pos = self.pos;
+        loop {
+            let start = self.scratch.len();
+            if bytes.get(pos) == Some(&b'"') {
+                pos += 1;
+                // Inside quotes: everything up to the next quote is the cell's.
+                loop {
+                    let close = bytes
+                        .get(pos..)
+                        .and_then(|rest| rest.iter().position(|&byte| byte == b'"'))
+                        .map_or(bytes.len(), |offset| pos + offset);
+                    self.copy_quoted(pos, close);
+                    pos = close.saturating_add(1);
+                    if close >= bytes.len() {
+                        // The text ends inside quotes: the cell and the record end there.
+                        pos = bytes.len();
+                        break;
+                    }
+                    if bytes.get(pos) == Some(&b'"') {
+                        // A doubled quote is one quote of the cell.
+                        self.scratch.push('"');
+                        pos += 1;
+                        continue;
+                    }
+                    break;
+                }
+            }
+            // Unquoted, or what follows a closing quote: taken as written.
+            let end = cell_end(bytes, pos);
+            self.scratch.push_str(self.text.get(pos..end).unwrap_or(""));
+            self.fields.push((start, self.scratch.len()));
+            if bytes.get(end) == Some(&b',') {
+                pos = end + 1;
+            } else {
+                self.pos = end;
+                return;
+            }
+        }
+    }
+
+    /// Copies the quoted text `start..end` into `scratch`, counting the lines it ends.
+    fn copy_quoted(&mut self, start: usize, end: usize) {
+        let bytes = self.text.as_bytes();
+        let Some(part) = bytes.get(start..end) else {
+            return;
+        };
+        for (offset, &byte) in part.iter().enumerate() {
+            let line_end = byte == b'\n'
+                || (byte == b'\r' && bytes.get(start + offset + 1) != Some(&b'\n'));
+            if line_end {
+                self.line = self.line.saturating_add(1);
+            }
+        }
+        self.scratch.push_str(self.text.get(start..end).unwrap_or(""));
+    }
+}
+
+/// How many `\n` bytes `bytes` holds, counted in blocks small enough for a byte-wide
+/// counter (which the compiler turns into vector instructions).
+fn count_line_feeds(bytes: &[u8]) -> usize {
+    let mut blocks = bytes.chunks_exact(128);
+    let mut count = 0;
+    for block in &mut blocks {
+        let in_block = block
+            .iter()
+            .fold(0u8, |count, &byte| count.wrapping_add(u8::from(byte == b'\n')));
+        count += usize::from(in_block);
+    }
+    count
+        + blocks
+            .remainder()
+            .iter()
+            .filter(|&&byte| byte == b'\n')
+            .count()
+}
+
+/// The high bit of each byte of `word` (read little-endian) that is a comma, `\n` or
+/// `\r`, and no other bit.
+fn delimiters(word: u64) -> u64 {
+    /// The high bit of each byte of `word` equal to `byte`: exact, with no borrow from
+    /// one byte into the next (unlike the shorter `(x - 0x01..) & !x & 0x80..`).
+    fn equal_bytes(word: u64, byte: u8) -> u64 {
+        const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+        const LOW_BITS: u64 = u64::from_le_bytes([0x7F; 8]);
+        let x = word ^ ONES.wrapping_mul(u64::from(byte));
+        !((x & LOW_BITS).wrapping_add(LOW_BITS) | x | LOW_BITS)
+    }
+    equal_bytes(word, b',') | equal_bytes(word, b'\n') | equal_bytes(word, b'\r')
+}
+
+/// The end of an unquoted cell starting at `pos`: the next comma, line end or the end.
+fn cell_end(bytes: &[u8], pos: usize) -> usize {
+    bytes.get(pos..).map_or(bytes.len(), |rest| {
+        pos + rest
+            .iter()
+            .position(|&byte| matches!(byte, b',' | b'\n' | b'\r'))
+            .unwrap_or(rest.len())
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    /// Every record of `text` as `Records` reads it: its first line and its cells.
+    fn ours(text: &str) -> Vec<(u32, Vec<String>)> {
+        let mut records = Records::new(text);
+        let mut out = Vec::new();
+        while let Some(line) = records.next_record() {
+            let cells = records
+                .fields()
+                .iter()
+                .map(|&(start, end)| records.base()[start..end].to_string())
+                .collect();
+            out.push((line, cells));
+        }
+        out
+    }
+
+    /// The same read by the csv crate (as the loader read files before `Records`), with
+    /// the line of each record found from its byte position: the physical line of its
+    /// first byte after the line ends the crate skipped.
+    fn reference(text: &str) -> Vec<(u32, Vec<String>)> {
         let bytes = text.as_bytes();
         let mut line_ends = Vec::new();
         for (offset, &byte) in bytes.iter().enumerate() {
@@ -281,38 +534,71 @@ impl<'a> LineIndex<'a> {
                 line_ends.push(offset + 1);
             }
         }
-        LineIndex {
-            text: bytes,
-            line_ends,
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(bytes);
+        let mut record = csv::StringRecord::new();
+        let mut out = Vec::new();
+        while reader.read_record(&mut record).unwrap() {
+            let mut offset = usize::try_from(record.position().unwrap().byte()).unwrap();
+            while matches!(bytes.get(offset), Some(b'\r' | b'\n')) {
+                offset += 1;
+            }
+            let line = u32::try_from(line_ends.partition_point(|&end| end <= offset) + 1).unwrap();
+            out.push((line, record.iter().map(str::to_string).collect()));
+        }
+        out
+    }
+
+    #[test]
+    fn records_are_read_as_the_csv_crate_reads_them() {
+        let cases = [
+            "",
+            "\n\r\n\r",
+            "a,b\n1,2\n",
+            "a,b\r\n1,2\r\n\r\n3,4",
+            "a,b\r1,2\r\r3,4\r",
+            "a,b,\n1,2,",
+            "\"a\",\"b,c\"\n\"x\"\"y\",\"multi\nline\"\nnext,row\n",
+            "\"unterminated,\nrow\n",
+            "\"ab\"cd,e\n",
+            "ab\"cd,\"e\"\"\"\n",
+            "\"\"\n\"\",\n,\n",
+            "\"a\r\nb\",c\r\nd,e",
+            "é,\"ü\nö\",ß\n",
+            "1234567,12345678,123456789,1234567890123456,x\n",
+        ];
+        for case in cases {
+            assert_eq!(ours(case), reference(case), "{case:?}");
+        }
+        // And random texts over the characters that matter.
+        let alphabet = ["a", "bc", ",", "\"", "\r", "\n", " ", "é", "12345678"];
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 40) as usize;
+            let mut text = String::new();
+            let mut pick = state;
+            for _ in 0..len {
+                pick = pick.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                text.push_str(alphabet[(pick >> 33) as usize % alphabet.len()]);
+            }
+            assert_eq!(ours(&text), reference(&text), "{text:?}");
         }
     }
 
-    /// The line a record starts on (the csv crate may place the record's position
-    /// before the blank lines it skipped, so those are stepped over first).
-    fn line_of(&self, position: Option<&csv::Position>) -> u32 {
-        let Some(position) = position else { return 0 };
-        let mut offset = usize::try_from(position.byte()).unwrap_or(usize::MAX);
-        while self
-            .text
-            .get(offset)
-            .is_some_and(|byte| matches!(byte, b'\r' | b'\n'))
-        {
-            offset += 1;
+    #[test]
+    fn line_feeds_are_counted() {
+        let mut text = String::new();
+        for i in 0..1000 {
+            text.push_str(if i % 7 == 0 { "\r\n" } else { "ab\n" });
+            assert_eq!(
+                count_line_feeds(text.as_bytes()),
+                text.bytes().filter(|&b| b == b'\n').count()
+            );
         }
-        let line = self.line_ends.partition_point(|&end| end <= offset) + 1;
-        u32::try_from(line).unwrap_or(u32::MAX)
     }
-}
-
-fn line_of(position: Option<&csv::Position>) -> u64 {
-    position.map_or(0, csv::Position::line)
-}
-
-/// A csv crate error (rare with flexible records over valid UTF-8: an I/O error).
-fn csv_error(file: &str, error: &csv::Error) -> DataError {
-    let mut data_error = DataError::in_file(file, format!("cannot be read as CSV: {error}"));
-    if let Some(position) = error.position() {
-        data_error = data_error.line(u32::try_from(position.line()).unwrap_or(u32::MAX));
-    }
-    data_error
 }

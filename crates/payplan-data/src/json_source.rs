@@ -1,18 +1,33 @@
 //! One JSON file `{ "payees": [...], "bookings": [...], ... }` into raw tables.
 
-use crate::build::RawData;
+use crate::build::{Built, TableBuilder};
 use crate::error::{DataError, Errors};
 use crate::suggest;
-use crate::table::{RawCell, RawRow, RawTable, SourceKind, Table};
+use crate::table::{RawCell, RowCells, SourceKind, Table};
 use payplan_facts::{Origin, Schema};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-/// Parses `text` and gathers its tables; every structural problem is reported.
-pub(crate) fn read_json(file: &str, text: &str, schema: &Schema, errors: &mut Errors) -> RawData {
-    let mut data = RawData {
-        kind: SourceKind::Json,
-        tables: BTreeMap::new(),
+/// What reading a JSON data set found besides the rows.
+pub(crate) struct JsonTables {
+    /// Tables that are present (an array, possibly empty).
+    pub present: BTreeSet<Table>,
+    /// Tables that could not be read, or required tables that are missing: references
+    /// to them are not checked.
+    pub unreadable: BTreeSet<Table>,
+}
+
+/// Parses `text` and types the rows of its tables into `built`; every structural
+/// problem is reported.
+pub(crate) fn read_json(
+    file: &str,
+    text: &str,
+    schema: &Schema,
+    built: &mut Built,
+    errors: &mut Errors,
+) -> JsonTables {
+    let mut data = JsonTables {
+        present: BTreeSet::new(),
         unreadable: BTreeSet::new(),
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -55,8 +70,8 @@ pub(crate) fn read_json(file: &str, text: &str, schema: &Schema, errors: &mut Er
             // `null` is the same as leaving the table out.
             Value::Null => {}
             Value::Array(items) => {
-                let raw = read_rows(file, table, key, items, schema, errors);
-                data.tables.insert(table, raw);
+                read_rows(file, table, key, items, schema, built, errors);
+                data.present.insert(table);
             }
             other => {
                 let error = DataError::in_file(
@@ -72,7 +87,7 @@ pub(crate) fn read_json(file: &str, text: &str, schema: &Schema, errors: &mut Er
 
     for table in Table::ALL {
         if table.is_required(schema)
-            && !data.tables.contains_key(&table)
+            && !data.present.contains(&table)
             && !data.unreadable.contains(&table)
         {
             let message = format!(
@@ -87,17 +102,20 @@ pub(crate) fn read_json(file: &str, text: &str, schema: &Schema, errors: &mut Er
     data
 }
 
-/// The rows of one table; a declared field that no row has is reported like a missing column.
+/// Types the rows of one table; a declared field that no row has is reported like a
+/// missing column.
 fn read_rows(
     file: &str,
     table: Table,
     key: &str,
     items: &[Value],
     schema: &Schema,
+    built: &mut Built,
     errors: &mut Errors,
-) -> RawTable {
-    let columns = table.read_columns(schema);
-    let mut rows = Vec::with_capacity(items.len());
+) {
+    let builder = TableBuilder::new(table, SourceKind::Json, schema);
+    built.reserve(table, items.len());
+    let mut cells: Vec<RawCell> = Vec::with_capacity(builder.columns().len());
     let shared_file: std::sync::Arc<str> = std::sync::Arc::from(file);
     for (index, item) in items.iter().enumerate() {
         let line = u32::try_from(index).unwrap_or(u32::MAX).saturating_add(1);
@@ -115,11 +133,14 @@ fn read_rows(
             errors.row(table, &origin, error);
             continue;
         };
-        let cells = columns
-            .iter()
-            .map(|column| json_cell(object.get(column)))
-            .collect();
-        rows.push(RawRow { origin, cells });
+        cells.clear();
+        cells.extend(
+            builder
+                .columns()
+                .iter()
+                .map(|column| json_cell(object.get(column))),
+        );
+        builder.row(RowCells::Json(&cells), origin, built, errors);
     }
 
     if !items.is_empty() {
@@ -135,16 +156,16 @@ fn read_rows(
             }
         }
     }
-    RawTable { columns, rows }
 }
 
 /// A JSON value as a cell: strings are read like CSV cells, numbers keep their exact text.
-fn json_cell(value: Option<&Value>) -> RawCell {
+fn json_cell(value: Option<&Value>) -> RawCell<'_> {
     match value {
         None | Some(Value::Null) => RawCell::Absent,
         Some(Value::String(text)) if text.is_empty() => RawCell::Absent,
-        Some(Value::String(text)) => RawCell::Text(text.clone()),
-        Some(Value::Number(number)) => RawCell::Number(number.to_string()),
+        Some(Value::String(text)) => RawCell::Text(text),
+        // With `arbitrary_precision`, the number's text as written (`to_string` gives the same).
+        Some(Value::Number(number)) => RawCell::Number(number.as_str()),
         Some(Value::Bool(value)) => RawCell::Bool(*value),
         Some(Value::Array(_)) => RawCell::Unsupported("an array"),
         Some(Value::Object(_)) => RawCell::Unsupported("an object"),

@@ -75,11 +75,31 @@
 //!
 //! Output order: rows are sorted as the `Facts` invariant says, so any row order in the
 //! input gives the same facts (up to each row's `Origin`, which records where it was).
+//!
+//! # How loading stays fast (a million bookings)
+//!
+//! - One file is held at a time, and its rows are typed as they are read, from cells
+//!   that borrow the file's text: no cell is copied unless the facts keep it. Columns
+//!   are found once per table (`RowCells`, `build::col`), not by name per cell.
+//! - CSV records are read by `csv_source::Records`, the csv crate's RFC 4180 reading
+//!   (checked against it in its tests) done in place for records without quotes, a
+//!   word of text at a time; records with a quoted cell are unescaped into a buffer.
+//!   Physical lines are counted on the way.
+//! - Rows of bookings and splits whose cells are all well-formed take a short way
+//!   (`TableBuilder::quick_booking`, `cell::quick`) that gives the very row the general
+//!   way gives; any other row takes the general way, which reports every error in its
+//!   usual order. Tests run both ways on the same inputs (`without_quick_paths`).
+//! - Equal text values (statuses, accounts, text fields) share one `Arc<str>`
+//!   (`hash::Interner`); short texts are hashed and compared as integers (`ShortText`).
+//! - Cross-table checks work on rows put in key order (already in order when the file
+//!   is: then nothing moves): repeated ids are neighbours, splits are joined to
+//!   bookings in one scan, and `Facts::from_tables` finds the rows sorted.
 
 mod build;
 mod cell;
 mod csv_source;
 mod error;
+mod hash;
 mod json_source;
 mod suggest;
 mod table;
@@ -87,11 +107,11 @@ mod validate;
 
 pub use error::{DataError, DataErrors, MAX_ERRORS};
 
-use build::RawData;
+use build::{Built, TableBuilder};
 use error::Errors;
 use payplan_facts::{Facts, Schema};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use table::{SourceKind, Table};
 
 /// Loads a data set from disk: a folder of CSV files, or one JSON file.
@@ -141,7 +161,6 @@ pub fn load_csv_files(files: &[(String, Vec<u8>)], schema: &Schema) -> Result<Fa
         files: BTreeMap::new(),
         missing_path: Box::new(move |name| format!("{folder_prefix}{name}")),
         other_names: Vec::new(),
-        unreadable: BTreeSet::new(),
     };
     let mut errors = Errors::new(dataset);
     for (name, bytes) in files {
@@ -156,7 +175,9 @@ pub fn load_csv_files(files: &[(String, Vec<u8>)], schema: &Schema) -> Result<Fa
                     errors.table(table, 0, error);
                 }
                 None => {
-                    folder.files.insert(table, (name.clone(), bytes.as_slice()));
+                    folder
+                        .files
+                        .insert(table, (name.clone(), CsvSource::Bytes(bytes.as_slice())));
                 }
             },
             None => folder.other_names.push(file_name.to_string()),
@@ -169,41 +190,32 @@ pub fn load_csv_files(files: &[(String, Vec<u8>)], schema: &Schema) -> Result<Fa
 /// in errors.
 pub fn load_json_str(file: &str, text: &str, schema: &Schema) -> Result<Facts, DataErrors> {
     let mut errors = Errors::new(file);
-    let raw = json_source::read_json(file, text, schema, &mut errors);
-    finish(&raw, schema, errors)
+    let mut built = Built::default();
+    let tables = json_source::read_json(file, text, schema, &mut built, &mut errors);
+    finish(built, &tables.unreadable, SourceKind::Json, schema, errors)
+}
+
+/// Where a CSV file's bytes come from.
+enum CsvSource<'a> {
+    /// Already in memory.
+    Bytes(&'a [u8]),
+    /// On disk: read when its table's turn comes, and dropped once its rows are typed,
+    /// so that only one file is held at a time.
+    Path(PathBuf),
 }
 
 /// The CSV files of one data set, before reading.
 struct CsvFolder<'a> {
-    /// Per table: the file as named in messages, and its bytes.
-    files: BTreeMap<Table, (String, &'a [u8])>,
+    /// Per table: the file as named in messages, and where its bytes are.
+    files: BTreeMap<Table, (String, CsvSource<'a>)>,
     /// How to name a missing file in a message.
     missing_path: Box<dyn Fn(&str) -> String + 'a>,
     /// Other file names in the folder, for "did you mean" hints.
     other_names: Vec<String>,
-    /// Tables whose file exists but could not be read (already reported).
-    unreadable: BTreeSet<Table>,
 }
 
 fn load_folder(path: &Path, schema: &Schema) -> Result<Facts, DataErrors> {
-    let mut errors = Errors::new(path.display().to_string());
-    let mut contents: Vec<(Table, String, Vec<u8>)> = Vec::new();
-    let mut unreadable = BTreeSet::new();
-    for table in Table::ALL {
-        let file_path = path.join(table.file_name());
-        match std::fs::read(&file_path) {
-            Ok(bytes) => contents.push((table, file_path.display().to_string(), bytes)),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-            Err(error) => {
-                errors.table(
-                    table,
-                    0,
-                    DataError::in_file(file_path.display().to_string(), io_message(&error)),
-                );
-                unreadable.insert(table);
-            }
-        }
-    }
+    let errors = Errors::new(path.display().to_string());
     // Listed only for hints; the listing order is the filesystem's, so sort it.
     let mut other_names: Vec<String> = std::fs::read_dir(path)
         .map(|entries| {
@@ -216,13 +228,18 @@ fn load_folder(path: &Path, schema: &Schema) -> Result<Facts, DataErrors> {
         .unwrap_or_default();
     other_names.sort();
     let folder = CsvFolder {
-        files: contents
-            .iter()
-            .map(|(table, name, bytes)| (*table, (name.clone(), bytes.as_slice())))
+        files: Table::ALL
+            .into_iter()
+            .map(|table| {
+                let file_path = path.join(table.file_name());
+                (
+                    table,
+                    (file_path.display().to_string(), CsvSource::Path(file_path)),
+                )
+            })
             .collect(),
         missing_path: Box::new(|name| path.join(name).display().to_string()),
         other_names,
-        unreadable,
     };
     load_csv_folder(folder, schema, errors)
 }
@@ -232,24 +249,42 @@ fn load_csv_folder(
     schema: &Schema,
     mut errors: Errors,
 ) -> Result<Facts, DataErrors> {
-    let mut raw = RawData {
-        kind: SourceKind::Csv,
-        tables: BTreeMap::new(),
-        unreadable: folder.unreadable,
-    };
+    let mut built = Built::default();
+    let mut unreadable = BTreeSet::new();
     for table in Table::ALL {
-        match folder.files.get(&table) {
-            Some((file, bytes)) => {
-                match csv_source::read_csv(file, table, bytes, schema, &mut errors) {
-                    Some(rows) => {
-                        raw.tables.insert(table, rows);
-                    }
-                    None => {
-                        raw.unreadable.insert(table);
-                    }
+        let read;
+        let bytes = match folder.files.get(&table) {
+            Some((_, CsvSource::Bytes(bytes))) => Some(*bytes),
+            Some((file, CsvSource::Path(path))) => match std::fs::read(path) {
+                Ok(bytes) => {
+                    read = bytes;
+                    Some(read.as_slice())
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+                Err(error) => {
+                    errors.table(table, 0, DataError::in_file(file.clone(), io_message(&error)));
+                    unreadable.insert(table);
+                    continue;
+                }
+            },
+            None => None,
+        };
+        match (bytes, folder.files.get(&table)) {
+            (Some(bytes), Some((file, _))) => {
+                let builder = TableBuilder::new(table, SourceKind::Csv, schema);
+                if !csv_source::read_csv(
+                    file,
+                    table,
+                    bytes,
+                    &builder,
+                    schema,
+                    &mut built,
+                    &mut errors,
+                ) {
+                    unreadable.insert(table);
                 }
             }
-            None if table.is_required(schema) && !raw.unreadable.contains(&table) => {
+            _ if table.is_required(schema) => {
                 let message = format!("is missing; {}", required_because(table, SourceKind::Csv));
                 let help = suggest::closest(
                     table.file_name(),
@@ -262,23 +297,55 @@ fn load_csv_folder(
                     DataError::in_file((folder.missing_path)(table.file_name()), message)
                         .help(help),
                 );
-                raw.unreadable.insert(table);
+                unreadable.insert(table);
             }
-            None => {}
+            _ => {}
         }
     }
-    finish(&raw, schema, errors)
+    finish(built, &unreadable, SourceKind::Csv, schema, errors)
 }
 
-/// Types, validates and sorts the raw tables; any error makes the whole load fail.
-fn finish(raw: &RawData, schema: &Schema, mut errors: Errors) -> Result<Facts, DataErrors> {
-    let built = build::build(raw, schema, &mut errors);
-    let facts = validate::validate(built, schema, raw.kind, &mut errors);
+/// Validates and sorts the typed tables; any error makes the whole load fail.
+fn finish(
+    built: Built,
+    unreadable: &BTreeSet<Table>,
+    kind: SourceKind,
+    schema: &Schema,
+    mut errors: Errors,
+) -> Result<Facts, DataErrors> {
+    let facts = validate::validate(built, schema, kind, unreadable, &mut errors);
     if errors.is_empty() {
         Ok(facts)
     } else {
         Err(errors.finish())
     }
+}
+
+/// Whether the short ways for well-formed input are taken (records without quotes,
+/// plain rows of bookings and splits, small plain numbers, currency codes met before).
+/// Tests turn them off to check that the general ways give the very same results.
+#[cfg(not(test))]
+pub(crate) fn quick_paths() -> bool {
+    true
+}
+
+#[cfg(test)]
+thread_local! {
+    static QUICK_PATHS: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+#[cfg(test)]
+pub(crate) fn quick_paths() -> bool {
+    QUICK_PATHS.get()
+}
+
+/// Runs `f` with the quick paths off (see `quick_paths`).
+#[cfg(test)]
+pub(crate) fn without_quick_paths<T>(f: impl FnOnce() -> T) -> T {
+    QUICK_PATHS.set(false);
+    let result = f();
+    QUICK_PATHS.set(true);
+    result
 }
 
 /// Why a data set must have `table` (only asked of required tables).

@@ -24,7 +24,10 @@ pub(crate) fn closest<'a>(
 }
 
 /// The candidate equal to `name` but for case or surrounding spaces (for ids, where a
-/// one-letter difference is more likely another id than a typo).
+/// one-letter difference is more likely another id than a typo). The loader finds it
+/// through a table of folded ids instead (`KnownIds::case_twin` in validate.rs); this is
+/// the definition that table is tested against.
+#[cfg(test)]
 pub(crate) fn same_but_for_case<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
@@ -35,7 +38,7 @@ pub(crate) fn same_but_for_case<'a>(
         .find(|candidate| fold(candidate) == folded)
 }
 
-fn fold(text: &str) -> String {
+pub(crate) fn fold(text: &str) -> String {
     text.trim().to_lowercase()
 }
 

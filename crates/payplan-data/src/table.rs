@@ -218,55 +218,67 @@ impl SourceKind {
     }
 }
 
-/// One cell before typing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum RawCell {
+/// One cell before typing, borrowed from the file's text (CSV) or the parsed document
+/// (JSON), so reading a table copies only what the facts keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RawCell<'a> {
     /// An empty CSV cell, an empty JSON string, JSON `null` or a missing key.
     Absent,
     /// A CSV cell or a JSON string, as written.
-    Text(String),
+    Text(&'a str),
     /// A JSON number, as written (serde_json's `arbitrary_precision` keeps the text).
-    Number(String),
+    Number(&'a str),
     /// A JSON boolean.
     Bool(bool),
     /// A JSON array or object, which no cell can hold: its kind, e.g. `an array`.
     Unsupported(&'static str),
 }
 
-impl RawCell {
+impl RawCell<'_> {
     /// The cell as written, for error messages.
     pub(crate) fn shown(&self) -> Option<String> {
         match self {
-            RawCell::Text(text) | RawCell::Number(text) => Some(text.clone()),
+            RawCell::Text(text) | RawCell::Number(text) => Some((*text).to_string()),
             RawCell::Bool(value) => Some(value.to_string()),
             RawCell::Absent | RawCell::Unsupported(_) => None,
         }
     }
 }
 
-/// One row before typing: its origin and a cell per read column.
-#[derive(Debug, Clone)]
-pub(crate) struct RawRow {
-    pub origin: Origin,
-    /// Aligned with `RawTable::columns`.
-    pub cells: Vec<RawCell>,
+/// The cells of one row, by position in the table's read columns (`Table::read_columns`).
+#[derive(Clone, Copy)]
+pub(crate) enum RowCells<'r> {
+    /// A CSV record: its fields as byte ranges of `text`, and for each read column the
+    /// position of its header cell (`None`: the header has no such column).
+    Csv {
+        text: &'r str,
+        fields: &'r [(usize, usize)],
+        positions: &'r [Option<usize>],
+    },
+    /// A JSON row: a cell per read column.
+    Json(&'r [RawCell<'r>]),
 }
 
-/// One table before typing.
-#[derive(Debug, Clone)]
-pub(crate) struct RawTable {
-    /// The read columns (`Table::read_columns`).
-    pub columns: Vec<String>,
-    pub rows: Vec<RawRow>,
-}
-
-impl RawTable {
-    /// The cell of `row` in `column`, absent when the table has no such column.
-    pub(crate) fn cell<'a>(&self, row: &'a RawRow, column: &str) -> &'a RawCell {
-        self.columns
-            .iter()
-            .position(|name| name == column)
-            .and_then(|index| row.cells.get(index))
-            .unwrap_or(&RawCell::Absent)
+impl<'r> RowCells<'r> {
+    /// The cell of read column `column`; absent when the table has no such column.
+    pub(crate) fn get(&self, column: usize) -> RawCell<'r> {
+        match *self {
+            RowCells::Csv {
+                text,
+                fields,
+                positions,
+            } => {
+                let range = positions
+                    .get(column)
+                    .copied()
+                    .flatten()
+                    .and_then(|position| fields.get(position));
+                match range.and_then(|&(start, end)| text.get(start..end)) {
+                    None | Some("") => RawCell::Absent,
+                    Some(cell) => RawCell::Text(cell),
+                }
+            }
+            RowCells::Json(cells) => cells.get(column).copied().unwrap_or(RawCell::Absent),
+        }
     }
 }

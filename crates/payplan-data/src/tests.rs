@@ -1151,3 +1151,202 @@ fn mutated_inputs_never_panic() {
         let _ = load_json_str("data.json", &String::from_utf8_lossy(&mutated), &schema);
     }
 }
+
+// ---- Quoting, quick paths and the benchmark set ---------------------------------------
+
+#[test]
+fn quoted_cells_load_like_plain_ones_with_physical_lines() {
+    // Every cell quoted, some holding commas, doubled quotes and line breaks.
+    let quoted_payees = "\"id\",\"name\",\"role\",\"manager\"\r\n\
+        \"alice\",\"Archer, Alice \"\"Al\"\"\nof Accounts\",\"AE\",\"\"\r\n\
+        \"bob\",\"Bob\",\"AE\",\"alice\"\r\n\
+        carol,\"Carol\r\nCooper\",SE,\"bob\"\n";
+    let plain_payees = "id,name,role,manager\nalice,Alice,AE,\nbob,Bob,AE,alice\ncarol,Carol,SE,bob\n";
+    let quoted_bookings = "id,date,amount,currency,owner,status\n\
+        \"b1\",\"2027-02-01\",\"1000\",\"USD\",\"alice\",\"won, finally\"\n\
+        b2,2027-03-01,2000,USD,\"bob\",\"won\"\n";
+    let plain_bookings =
+        "id,date,amount,currency,owner,status\nb1,2027-02-01,1000,USD,alice,won\nb2,2027-03-01,2000,USD,bob,won\n";
+    let quoted = load_ok(&[("payees.csv", quoted_payees), ("bookings.csv", quoted_bookings)]);
+    let plain = load_ok(&[("payees.csv", plain_payees), ("bookings.csv", plain_bookings)]);
+
+    let names: Vec<Option<&str>> = quoted.payees.iter().map(|p| p.name.as_deref()).collect();
+    assert_eq!(
+        names,
+        [
+            Some("Archer, Alice \"Al\"\nof Accounts"),
+            Some("Bob"),
+            Some("Carol\r\nCooper")
+        ]
+    );
+    assert_eq!(
+        quoted.bookings[0].status.as_deref(),
+        Some("won, finally")
+    );
+    // Physical lines: alice's record spans lines 2-3, carol's 5-6.
+    let lines: Vec<u32> = quoted.payees.iter().map(|p| p.origin.line).collect();
+    assert_eq!(lines, [2, 4, 5]);
+    let booking_lines: Vec<u32> = quoted.bookings.iter().map(|b| b.origin.line).collect();
+    assert_eq!(booking_lines, [2, 3]);
+
+    // Apart from the cells that need quotes (and the lines they span), the same facts.
+    let mut same = quoted.clone();
+    for (row, plain_row) in same.payees.iter_mut().zip(&plain.payees) {
+        row.name.clone_from(&plain_row.name);
+        row.origin = plain_row.origin.clone();
+    }
+    same.bookings[0].status.clone_from(&plain.bookings[0].status);
+    assert_eq!(same, plain);
+
+    // An error after a multi-line cell names its physical line.
+    let lines = errors(&[
+        ("payees.csv", quoted_payees),
+        (
+            "bookings.csv",
+            "id,date,amount,owner\n\"b1\",2027-02-01,1000,\"alice\"\n\"b2\",2027-02-30,\"1\n000\",bob\nb3,2027-01-01,5,\"dave\"\n",
+        ),
+    ]);
+    assert_eq!(
+        lines,
+        [
+            "bookings.csv:3: column date: \"2027-02-30\" is not a calendar date (2027-02 has 28 days)",
+            "bookings.csv:3: column amount: \"1\\n000\" is not a number",
+            "bookings.csv:5: column owner: \"dave\" is not a payee id in payees.csv",
+        ]
+    );
+}
+
+/// Loads `files` (and the JSON text) twice, with and without the quick paths, and
+/// checks that both give the very same result, facts or errors.
+fn same_without_quick_paths(files: &[(String, Vec<u8>)], json: &str, schema: &Schema) {
+    let quick = load_csv_files(files, schema);
+    let general = without_quick_paths(|| load_csv_files(files, schema));
+    assert_eq!(quick, general, "{files:?}");
+    let quick = load_json_str("data.json", json, schema);
+    let general = without_quick_paths(|| load_json_str("data.json", json, schema));
+    assert_eq!(quick, general, "{json}");
+}
+
+#[test]
+fn quick_paths_give_what_the_general_paths_give() {
+    let mut schema = schema();
+    schema.booking_fields = vec![
+        ("product".into(), FieldType::Text),
+        ("seats".into(), FieldType::Number),
+        ("list_price".into(), FieldType::Money),
+        ("signed".into(), FieldType::Date),
+        ("renewal".into(), FieldType::Bool),
+        ("status".into(), FieldType::Text),
+    ];
+    schema.payee_fields = vec![("region".into(), FieldType::Text)];
+    schema.needs_quotas = true;
+    let tables = [
+        ("payees.csv", "id,name,manager,target_incentive,region\nalice,\"Archer, Alice\",,50000,EMEA\nbob,Bob,alice,1 USD,\ncarol,Carol,bob,,a-region-with-a-long-name\n"),
+        ("bookings.csv", "id,date,amount,currency,owner,status,cancel_date,account,product,seats,list_price,signed,renewal\n\
+            b1,2027-02-01,1000,EUR,alice,won,,acme,Security,3,5,2027-01-01,true\n\
+            b2,2027-02-01,1000 EUR,,bob,pending,2027-03-01,acme,Security,,5 EUR,,false\n\
+            b3,2027-03-01,-0,USD,carol,won,,globex,A product with a long name,007,,,\n\
+            b4,2027-04-01,123456789012345678,USD,alice,,,,\"Compute, large\",1.5,0.50,2028-02-29,\n\
+            b5,2027-05-01,1234567890123456789.25,,bob,won,,acme,,,,,\n"),
+        ("splits.csv", "booking,payee,share\nb1,alice,60%\nb1,bob,0.4\nb2,carol,100%\nb4,alice,33.3333333333333333333333333%\nb4,bob,66.6666666666666666666666667%\n"),
+        ("quotas.csv", "payee,quota,period,amount\nalice,bookings,Q1,100\nbob,bookings,M12,1\n"),
+        ("fx.csv", "currency,date,rate\nEUR,2027-01-01,1.1\nUSD,2027-01-01,1\n"),
+        ("accounts.csv", "account,payee,from,to\nacme,alice,2027-01-01,2027-06-30\nacme,bob,2027-07-01,\n"),
+    ];
+    let json = r#"{"payees": [{"id": "alice", "region": "EMEA"}, {"id": "bob", "manager": "alice"}, {"id": "carol"}],
+        "bookings": [{"id": "b1", "date": "2027-02-01", "amount": 1000.5, "currency": "EUR", "owner": "alice", "seats": 3, "list_price": "5 EUR", "product": "Security"},
+                     {"id": "b2", "date": "2027-02-01", "amount": "1000", "owner": "bob", "status": "won", "renewal": true}],
+        "splits": [{"booking": "b1", "payee": "alice", "share": "60%"}, {"booking": "b1", "payee": "bob", "share": 0.4}],
+        "quotas": [{"payee": "alice", "quota": "q", "period": "Q1", "amount": 1}], "fx": [{"currency": "EUR", "date": "2027-01-01", "rate": 1.1}]}"#;
+    let files: Vec<(String, Vec<u8>)> = tables
+        .iter()
+        .map(|(name, text)| (name.to_string(), text.as_bytes().to_vec()))
+        .collect();
+    assert!(load_csv_files(&files, &schema).is_ok());
+    same_without_quick_paths(&files, json, &schema);
+    let mut state = 11;
+    for round in 0..3000 {
+        let files: Vec<(String, Vec<u8>)> = tables
+            .iter()
+            .enumerate()
+            .map(|(i, (name, text))| {
+                let bytes = if round % tables.len() == i {
+                    mutate(text.as_bytes(), &mut state)
+                } else {
+                    text.as_bytes().to_vec()
+                };
+                (name.to_string(), bytes)
+            })
+            .collect();
+        let mutated = String::from_utf8_lossy(&mutate(json.as_bytes(), &mut state)).into_owned();
+        same_without_quick_paths(&files, &mutated, &schema);
+    }
+}
+
+/// The benchmark's generator, beside the repository or at /work/shared.
+fn gen_data_script() -> Option<std::path::PathBuf> {
+    let beside_repo =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench/gen_data.py");
+    [beside_repo, "/work/shared/bench/gen_data.py".into()]
+        .into_iter()
+        .find(|path| path.is_file())
+}
+
+#[test]
+fn the_small_benchmark_set_loads_the_same_by_every_path() {
+    let Some(script) = gen_data_script() else {
+        eprintln!("note: shared/bench/gen_data.py not found; the benchmark set is not checked");
+        return;
+    };
+    let folder = temp_folder("bench");
+    let generated = std::process::Command::new("python3")
+        .arg(&script)
+        .args(["--payees", "500", "--bookings", "20000", "--out"])
+        .arg(&folder)
+        .output();
+    if !generated.as_ref().is_ok_and(|output| output.status.success()) {
+        eprintln!("note: python3 could not run {}; the benchmark set is not checked", script.display());
+        return;
+    }
+    // The schema of shared/bench/reference.plan.
+    let schema = Schema {
+        booking_fields: vec![("product".to_string(), FieldType::Text)],
+        needs_quotas: true,
+        ..schema()
+    };
+    let facts = load_path(&folder, &schema).unwrap();
+    assert_eq!((facts.payees.len(), facts.bookings.len()), (500, 20000));
+    assert!(facts.splits.len() > 1000 && facts.quotas.len() > 100 && facts.accounts.len() > 100);
+    // Quoted names (`"Kai Novak, Jr."`) are in there.
+    assert!(facts.payees.iter().any(|p| p.name.as_deref().is_some_and(|n| n.contains(','))));
+
+    // The general paths (no quick reading of plain records and rows) give the same facts.
+    let general = without_quick_paths(|| load_path(&folder, &schema)).unwrap();
+    assert!(facts == general, "the quick and general paths differ");
+
+    // So do the same rows in another order (up to where each row was).
+    let names = ["payees.csv", "bookings.csv", "splits.csv", "quotas.csv", "fx.csv", "accounts.csv"];
+    let shuffled: Vec<(String, Vec<u8>)> = names
+        .iter()
+        .map(|name| {
+            let text = std::fs::read_to_string(folder.join(name)).unwrap();
+            (name.to_string(), shuffled_lines(&text, 7).into_bytes())
+        })
+        .collect();
+    let reordered = load_csv_files(&shuffled, &schema).unwrap();
+    assert!(without_origins(reordered) == without_origins(facts.clone()));
+
+    // And a damaged copy fails the same way by both paths.
+    let mut damaged = shuffled.clone();
+    let bookings = String::from_utf8(damaged[1].1.clone()).unwrap();
+    let mut lines: Vec<&str> = bookings.lines().collect();
+    let copy = lines[10];
+    lines.insert(500, copy);
+    lines[20] = "B9999999,2027-02-30,12,000,P00001,won,,,Security";
+    damaged[1].1 = (lines.join("\n") + "\n").into_bytes();
+    let quick = load_csv_files(&damaged, &schema).unwrap_err();
+    let general = without_quick_paths(|| load_csv_files(&damaged, &schema)).unwrap_err();
+    assert_eq!(quick, general);
+    assert!(quick.0.len() >= 2, "{quick}");
+    std::fs::remove_dir_all(&folder).unwrap();
+}

@@ -280,9 +280,12 @@ impl Facts {
         fx.sort_by_key(|row| (row.currency, row.date));
         accounts.sort_by(|a, b| (&a.account, a.from).cmp(&(&b.account, b.from)));
         let mut facts = Facts { payees, bookings, splits, quotas, metrics, fx, accounts, index: Index::default() };
+        // One map for the million lookups below (a lookup only: no order comes from it).
+        let positions: std::collections::HashMap<&str, usize> = facts.payees.iter().enumerate().map(|(i, p)| (p.id.as_str(), i)).collect();
+        let position = |id: &str| positions.get(id).copied();
         facts.index = Index {
-            owner: facts.bookings.iter().map(|b| facts.payee_index(&b.owner).unwrap_or(usize::MAX)).collect(),
-            manager: facts.payees.iter().map(|p| p.manager.as_deref().and_then(|m| facts.payee_index(m))).collect(),
+            owner: facts.bookings.iter().map(|b| position(&b.owner).unwrap_or(usize::MAX)).collect(),
+            manager: facts.payees.iter().map(|p| p.manager.as_deref().and_then(position)).collect(),
             split_start: {
                 let mut starts = Vec::with_capacity(facts.bookings.len() + 1);
                 let mut row = 0;
@@ -298,8 +301,9 @@ impl Facts {
                 starts.push(row);
                 starts
             },
-            split_payee: facts.splits.iter().map(|s| facts.payee_index(&s.payee).unwrap_or(usize::MAX)).collect(),
+            split_payee: facts.splits.iter().map(|s| position(&s.payee).unwrap_or(usize::MAX)).collect(),
         };
+        drop(positions);
         facts
     }
 
