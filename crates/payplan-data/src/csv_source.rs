@@ -152,6 +152,14 @@ pub(crate) fn read_csv(
         };
         builder.row(cells, origin, built, errors);
     }
+    if let Some(line) = records.unclosed_quote {
+        let message = "has a quoted cell opened on this line that is never closed: the rest of the file was read as that one cell";
+        errors.table(
+            table,
+            u64::from(line),
+            DataError::in_file(file, message).line(line).help(Some("close the quote; a quote inside a quoted cell is written twice (\"\")".to_string())),
+        );
+    }
     true
 }
 
@@ -288,6 +296,11 @@ struct Records<'t> {
     fields: Vec<(usize, usize)>,
     scratch: String,
     quoted: bool,
+    /// The line of the current record.
+    record_line: u32,
+    /// The line of a record whose quoted cell the file ends inside (the rest of the
+    /// file was taken as that cell): an error, or rows would vanish silently.
+    unclosed_quote: Option<u32>,
 }
 
 impl<'t> Records<'t> {
@@ -299,6 +312,8 @@ impl<'t> Records<'t> {
             fields: Vec::new(),
             scratch: String::new(),
             quoted: false,
+            record_line: 1,
+            unclosed_quote: None,
         }
     }
 
@@ -336,6 +351,7 @@ impl<'t> Records<'t> {
             return None;
         }
         let line = self.line;
+        self.record_line = line;
         self.fields.clear();
         self.quoted = !(crate::quick_paths() && self.read_plain_record());
         if self.quoted {
@@ -418,6 +434,7 @@ impl<'t> Records<'t> {
                     if close >= bytes.len() {
                         // The text ends inside quotes: the cell and the record end there.
                         pos = bytes.len();
+                        self.unclosed_quote.get_or_insert(self.record_line);
                         break;
                     }
                     if bytes.get(pos) == Some(&b'"') {
