@@ -250,14 +250,8 @@ pub fn make(plan_text: &str, plan: &Plan, facts: &Facts, payee_id: &str) -> Resu
     let id_of = |i: usize| facts.payees.get(i).map(|p| p.id.clone()).unwrap_or_default();
     let booking_ids: BTreeSet<usize> = entries.iter().map(|e| e.booking).collect();
     let mut bookings = Vec::new();
-    let mut fx_used: BTreeSet<(Currency, NaiveDate)> = BTreeSet::new();
     for &b in &booking_ids {
         let Some(booking) = facts.bookings.get(b) else { continue };
-        if booking.currency != plan.currency {
-            if let Some(rate) = facts.fx_rate(booking.currency, booking.date) {
-                fx_used.insert((rate.currency, rate.date));
-            }
-        }
         let owner_visible = facts.owner_index(b).is_some_and(|o| o == index || team.contains(&o));
         bookings.push(BookingRecord {
             id: booking.id.clone(),
@@ -279,7 +273,6 @@ pub fn make(plan_text: &str, plan: &Plan, facts: &Facts, payee_id: &str) -> Resu
     }
     // Exchange rates are market data, not anyone's pay: the bundle keeps them all, so
     // that a hypothetical deal in any currency converts as the full run would.
-    let _ = fx_used;
     let fx = facts.fx.iter().map(|r| FxRow { currency: r.currency.code().to_string(), date: r.date, rate: r.rate }).collect();
     let rows = |list: &[PeriodValue]| -> Vec<PeriodRow> {
         list.iter().filter(|r| r.payee == payee.id).map(|r| PeriodRow { name: r.name.clone(), period: r.period.to_string(), value: r.value }).collect()
