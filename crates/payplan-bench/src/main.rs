@@ -140,7 +140,7 @@ fn what_if(plan_path: &Path, data: &Path) -> Result<String, String> {
         .ok_or("no eligible payee")?;
     let bundle = payplan_bundle::make(&source, &plan, &facts, &busiest.id).map_err(|e| e.to_string())?;
     let opened = payplan_bundle::open(&payplan_bundle::to_json(&bundle)).map_err(|e| e.to_string())?;
-    let template = facts.bookings.iter().find(|b| b.owner == busiest.id).ok_or("the payee has no booking")?;
+    let template = facts.bookings.iter().find(|b| *b.owner == *busiest.id).ok_or("the payee has no booking")?;
     let deal = payplan_facts::Booking { id: "WHATIF-1".into(), cancel_date: None, ..template.clone() };
     let mut times = Vec::new();
     for _ in 0..21 {

@@ -258,7 +258,7 @@ pub fn make(plan_text: &str, plan: &Plan, facts: &Facts, payee_id: &str) -> Resu
             date: booking.date,
             amount: booking.amount,
             currency: booking.currency.code().to_string(),
-            owner: (reads.owner && owner_visible).then(|| booking.owner.clone()),
+            owner: (reads.owner && owner_visible).then(|| booking.owner.to_string()),
             status: if reads.status { booking.status.as_deref().map(str::to_string) } else { None },
             cancel_date: if reads.cancel_date { booking.cancel_date } else { None },
             account: if reads.account { booking.account.as_deref().map(str::to_string) } else { None },
@@ -336,7 +336,7 @@ impl Opened {
         let me = self.facts.payees.get(self.payee).ok_or_else(|| BundleError::Inconsistent("the payee is missing".into()))?;
         // Crediting the deals alone: the payee, stand-ins for split partners, the rates.
         let mut partners: BTreeSet<String> = splits.iter().map(|s| s.payee.clone()).filter(|p| *p != me.id).collect();
-        partners.extend(deals.iter().map(|d| d.owner.clone()).filter(|o| *o != me.id));
+        partners.extend(deals.iter().map(|d| d.owner.to_string()).filter(|o| *o != me.id));
         let stand_in = |id: &String| Payee { id: id.clone(), name: None, role: None, manager: None, start_date: None, end_date: None, target_incentive: None, fields: Vec::new(), origin: me.origin.clone() };
         let crediting = Facts::from_tables(Tables {
             payees: std::iter::once(me.clone()).chain(partners.iter().map(stand_in)).collect(),
@@ -368,7 +368,7 @@ impl Opened {
         let mut entries = Vec::with_capacity(self.entries.len() + new_entries.len());
         for e in &self.entries {
             let id = self.facts.bookings.get(e.booking).map(|b| b.id.as_str()).unwrap_or_default();
-            entries.push(Entry { booking: reindex(id)?, payee, ..e.clone() });
+            entries.push(Entry { booking: reindex(id)?, payee, ..*e });
         }
         for e in new_entries {
             let id = crediting.bookings.get(e.booking).map(|b| b.id.as_str()).unwrap_or_default();
@@ -455,7 +455,7 @@ fn open_bundle(bundle: Bundle) -> Result<Opened, BundleError> {
                 currency: currency(&b.currency)?,
                 // An owner the payee may not see is recorded as the payee: crediting is
                 // done, and nothing after it reads an owner it was not given.
-                owner: b.owner.clone().unwrap_or_else(|| owner.clone()),
+                owner: b.owner.as_deref().unwrap_or(owner.as_str()).into(),
                 status: b.status.as_deref().map(Into::into),
                 cancel_date: b.cancel_date,
                 account: b.account.as_deref().map(Into::into),

@@ -144,7 +144,7 @@ fn a_deal_added_to_a_bundle_pays_as_in_the_full_run() {
     let (text, plan, facts) = load(&plan_path, &root().join("plans/data"));
     let payee = "E-114";
     let opened = payplan_bundle::open(&payplan_bundle::to_json(&payplan_bundle::make(&text, &plan, &facts, payee).unwrap())).unwrap();
-    let template = facts.bookings.iter().find(|b| b.owner == payee && b.status.as_deref() == Some("won")).unwrap();
+    let template = facts.bookings.iter().find(|b| *b.owner == *payee && b.status.as_deref() == Some("won")).unwrap();
     let deal = payplan_facts::Booking { id: "WHATIF-1".into(), date: chrono::NaiveDate::from_ymd_opt(2027, 11, 15).unwrap(), amount: "250000".parse().unwrap(), cancel_date: None, ..template.clone() };
     let split = payplan_facts::Split { booking: "WHATIF-1".into(), payee: payee.into(), share: "0.6".parse().unwrap(), origin: template.origin.clone() };
     let partner = facts.payees.iter().find(|p| p.id != payee).unwrap();

@@ -554,43 +554,61 @@ fn key_text(key: &Key) -> String {
 }
 
 /// Every value of a column in the data.
-fn column_values(lowered: &payplan_ir::Plan, facts: &Facts, record: ast::Record, name: &str) -> Vec<Key> {
-    fn text<S: AsRef<str>>(v: &Option<S>) -> Option<Key> {
-        v.as_ref().map(|s| Key::Text(s.as_ref().to_string()))
-    }
-    let custom = |fields: &[(String, payplan_facts::FieldType)], values: &[Option<FieldValue>]| -> Option<Key> {
-        let index = fields.iter().position(|(n, _)| n == name)?;
-        match values.get(index)?.as_ref()? {
-            FieldValue::Text(t) => Some(Key::Text(t.to_string())),
-            FieldValue::Number(n) => Some(Key::Number(n.normalize())),
-            _ => None,
-        }
-    };
+fn column_values(lowered: &payplan_ir::Plan, facts: &Facts, record: ast::Record, name: &str) -> BTreeSet<Key> {
+    // Distinct values first, borrowed (a million rows hold a handful of values), then
+    // owned keys for those few.
+    let mut texts: BTreeSet<&str> = BTreeSet::new();
+    let mut numbers: BTreeSet<Decimal> = BTreeSet::new();
+    let custom = |fields: &[(String, payplan_facts::FieldType)]| fields.iter().position(|(n, _)| n == name);
     match record {
-        ast::Record::Booking => facts
-            .bookings
-            .iter()
-            .filter_map(|b| match name {
-                "id" => Some(Key::Text(b.id.to_string())),
-                "owner" => Some(Key::Text(b.owner.to_string())),
-                "status" => text(&b.status),
-                "account" => text(&b.account),
-                "currency" => Some(Key::Text(b.currency.code().to_string())),
-                _ => custom(&lowered.booking_fields, &b.fields),
-            })
-            .collect(),
-        ast::Record::Payee => facts
-            .payees
-            .iter()
-            .filter_map(|p| match name {
-                "id" => Some(Key::Text(p.id.to_string())),
-                "name" => text(&p.name),
-                "role" => text(&p.role),
-                "manager" => text(&p.manager),
-                _ => custom(&lowered.payee_fields, &p.fields),
-            })
-            .collect(),
+        ast::Record::Booking => {
+            let slot = custom(&lowered.booking_fields);
+            let mut last: Option<&str> = None;
+            for b in &facts.bookings {
+                let text: Option<&str> = match name {
+                    "id" => Some(&b.id),
+                    "owner" => Some(&b.owner),
+                    "status" => b.status.as_deref(),
+                    "account" => b.account.as_deref(),
+                    "currency" => Some(b.currency.code()),
+                    _ => match slot.and_then(|i| b.fields.get(i)).and_then(Option::as_ref) {
+                        Some(FieldValue::Text(t)) => Some(t),
+                        Some(FieldValue::Number(n)) => {
+                            numbers.insert(n.normalize());
+                            None
+                        }
+                        _ => None,
+                    },
+                };
+                // Runs of one value are common (the same status row after row).
+                if let Some(text) = text.filter(|t| last != Some(*t)) {
+                    texts.insert(text);
+                    last = Some(text);
+                }
+            }
+        }
+        ast::Record::Payee => {
+            let slot = custom(&lowered.payee_fields);
+            for p in &facts.payees {
+                let text: Option<&str> = match name {
+                    "id" => Some(&p.id),
+                    "name" => p.name.as_deref(),
+                    "role" => p.role.as_deref(),
+                    "manager" => p.manager.as_deref(),
+                    _ => match slot.and_then(|i| p.fields.get(i)).and_then(Option::as_ref) {
+                        Some(FieldValue::Text(t)) => Some(t),
+                        Some(FieldValue::Number(n)) => {
+                            numbers.insert(n.normalize());
+                            None
+                        }
+                        _ => None,
+                    },
+                };
+                texts.extend(text);
+            }
+        }
     }
+    texts.into_iter().map(|t| Key::Text(t.to_string())).chain(numbers.into_iter().map(Key::Number)).collect()
 }
 
 #[cfg(test)]

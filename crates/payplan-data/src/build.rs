@@ -15,7 +15,7 @@ use crate::error::{DataError, Errors};
 use crate::hash::Interner;
 use crate::table::{RawCell, RowCells, SourceKind, Table};
 use chrono::NaiveDate;
-use payplan_facts::{
+use payplan_facts::{Cells, 
     AccountOwner, Booking, Currency, FieldType, FieldValue, FxRate, Origin, Payee, PeriodLabel,
     PeriodValue, Schema, Split,
 };
@@ -282,7 +282,7 @@ impl TableBuilder<'_> {
         let account = optional_text(cells.get(ACCOUNT))?;
         // A money field without a code is in the row's currency, or the plan's.
         let currency = currency_cell.unwrap_or(schema.currency);
-        let mut fields = Vec::with_capacity(self.field_columns.len());
+        let mut fields = Cells::default();
         for (field, (&column, (_, field_type))) in self
             .field_columns
             .iter()
@@ -306,7 +306,7 @@ impl TableBuilder<'_> {
             date,
             amount,
             currency,
-            owner: owner.to_string(),
+            owner: interner.get(owner),
             status: status.map(|status| interner.get_for(0, status)),
             cancel_date,
             account: account.map(|account| interner.get_for(1, account)),
@@ -321,11 +321,11 @@ struct QuickBooking {
     date: NaiveDate,
     amount: Decimal,
     currency: Currency,
-    owner: String,
+    owner: std::sync::Arc<str>,
     status: Option<std::sync::Arc<str>>,
     cancel_date: Option<NaiveDate>,
     account: Option<std::sync::Arc<str>>,
-    fields: Vec<Option<FieldValue>>,
+    fields: Cells,
 }
 
 impl QuickBooking {
@@ -698,11 +698,11 @@ fn build_booking(r: &mut RowReader, built: &mut Built) {
             date,
             amount,
             currency,
-            owner: owner.to_string(),
+            owner: built.interner.get(owner),
             status: status.map(|status| built.interner.get(status)),
             cancel_date,
             account: account.map(|account| built.interner.get(account)),
-            fields,
+            fields: fields.into(),
             origin: r.origin().clone(),
         };
         built.push_booking(booking, from_amount);

@@ -55,7 +55,7 @@ impl DataError {
         message: impl Into<String>,
     ) -> DataError {
         let mut error = DataError::in_file(origin.file.to_string(), message);
-        match &origin.json_index {
+        match origin.json_index.as_deref() {
             Some((table, index)) => {
                 error.column = Some(match column {
                     Some(column) => format!("{table}[{index}].{column}"),

@@ -122,7 +122,7 @@ fn read_rows(
         let origin = Origin {
             file: shared_file.clone(),
             line,
-            json_index: Some((key.to_string(), index)),
+            json_index: Some(Box::new((key.to_string(), index))),
         };
         let Value::Object(object) = item else {
             let error = DataError::at_row(

@@ -211,7 +211,7 @@ impl SourceKind {
 
     /// How a message names a row elsewhere: `line 3` or `bookings[1]`.
     pub(crate) fn row_label(self, origin: &Origin) -> String {
-        match &origin.json_index {
+        match origin.json_index.as_deref() {
             Some((table, index)) => format!("{table}[{index}]"),
             None => format!("line {}", origin.line),
         }

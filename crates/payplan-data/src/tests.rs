@@ -955,7 +955,7 @@ fn json_loads_the_same_facts_as_csv() {
         Origin {
             file: "data.json".into(),
             line: 1,
-            json_index: Some(("bookings".into(), 0))
+            json_index: Some(Box::new(("bookings".into(), 0)))
         }
     );
     assert_eq!(without_origins(facts), without_origins(csv));

@@ -4,7 +4,7 @@
 use crate::error::{EvalError, Result};
 use crate::eval::{BookingView, Evaluator};
 use crate::value;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use payplan_facts::{Booking, Facts};
 use payplan_ir::{Plan, Recipients, RuleId, Value};
 use rust_decimal::Decimal;
@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 pub const MAX_MANAGER_LEVELS: usize = 100;
 
 /// One credit entry: an amount of credit for one payee from one booking by one rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry {
     /// The rule that produced it.
     pub rule: RuleId,
@@ -59,14 +59,19 @@ pub struct Credits {
 
 /// Runs every credit rule over every booking.
 pub fn credit(plan: &Plan, facts: &Facts) -> Result<Credits> {
-    let mut by_rule: Vec<Vec<Entry>> = vec![Vec::new(); plan.rules.len()];
+    // One vector for every rule's entries (a rule's are `by_rule[rule]`), sized for
+    // a booking credited once per split row: no growing, no second copy.
+    let mut entries: Vec<Entry> = Vec::with_capacity(facts.bookings.len().saturating_add(facts.splits.len()));
+    let mut by_rule: Vec<std::ops::Range<usize>> = vec![0..0; plan.rules.len()];
     let mut outside_term = 0usize;
     let mut evaluator = Evaluator::for_crediting(plan, facts);
+    let mut recipients = Vec::new();
     for &rule_id in &plan.rule_order {
         let Some(rule) = plan.rules.get(rule_id) else { continue };
-        let mut out = Vec::new();
+        let first = entries.len();
         if let Recipients::Rollup { rule: base, all_levels } = &rule.recipients {
-            for entry in by_rule.get(*base).map(Vec::as_slice).unwrap_or(&[]) {
+            for position in by_rule.get(*base).cloned().unwrap_or(0..0) {
+                let Some(entry) = entries.get(position).copied() else { continue };
                 let mut manager = facts.manager_index(entry.payee);
                 // INVARIANT: the loader rejects manager cycles, so this chain ends; the
                 // depth limit keeps a pathological org chart from multiplying entries.
@@ -78,7 +83,7 @@ pub fn credit(plan: &Plan, facts: &Facts) -> Result<Credits> {
                         return Err(EvalError::new(format!("the manager chain above `{who}` is more than {MAX_MANAGER_LEVELS} levels deep"))
                             .help("check the `manager` column of payees.csv"));
                     }
-                    out.push(Entry { rule: rule_id, payee: m, rolled_up_from: Some(entry.payee), ..entry.clone() });
+                    entries.push(Entry { rule: rule_id, payee: m, rolled_up_from: Some(entry.payee), ..entry });
                     if !*all_levels {
                         break;
                     }
@@ -109,11 +114,11 @@ pub fn credit(plan: &Plan, facts: &Facts) -> Result<Credits> {
                     },
                     None => value::mul(booking.amount, fx_rate).map_err(name)?,
                 };
-                let recipients = recipients(&mut evaluator, facts, &rule.recipients, &view).map_err(name)?;
-                for (payee, share) in recipients {
+                recipients_into(&mut recipients, &mut evaluator, facts, &rule.recipients, &view).map_err(name)?;
+                let in_term = date >= plan.term_start && date <= plan.term_end;
+                for &(payee, share) in &recipients {
                     let original_amount = value::mul(booking.amount, share).map_err(name)?;
                     let entry_amount = value::mul(amount, share).map_err(name)?;
-                    let in_term = date >= plan.term_start && date <= plan.term_end;
                     if !in_term {
                         // Not this plan's business: neither the entry nor its reversal.
                         outside_term += 1;
@@ -135,29 +140,81 @@ pub fn credit(plan: &Plan, facts: &Facts) -> Result<Credits> {
                     if let (Some(days), Some(cancel)) = (rule.clawback_days, booking.cancel_date) {
                         if cancel.signed_duration_since(date).num_days() <= days {
                             if cancel >= plan.term_start && cancel <= plan.term_end {
-                                out.push(Entry {
-                                    date: cancel,
-                                    amount: -entry.amount,
-                                    original_amount: -entry.original_amount,
-                                    reversal: true,
-                                    ..entry.clone()
-                                });
+                                entries.push(Entry { date: cancel, amount: -entry.amount, original_amount: -entry.original_amount, reversal: true, ..entry });
                             } else {
                                 outside_term += 1;
                             }
                         }
                     }
-                    out.push(entry);
+                    entries.push(entry);
                 }
             }
         }
-        if let Some(slot) = by_rule.get_mut(rule_id) {
-            *slot = out;
+        if let Some(range) = by_rule.get_mut(rule_id) {
+            *range = first..entries.len();
         }
     }
-    let mut entries: Vec<Entry> = by_rule.into_iter().flatten().collect();
-    entries.sort_by_key(Entry::order_key);
+    sort_in_processing_order(&mut entries);
     Ok(Credits { entries, outside_term })
+}
+
+/// Sorts entries by [`Entry::order_key`], keeping the generation order of equal keys
+/// (as a stable sort would), without a second copy of the entries: the keys are packed
+/// into integers, sorted (in parallel when enabled), and the entries moved into place
+/// along the cycles of the permutation.
+fn sort_in_processing_order(entries: &mut [Entry]) {
+    // (date, booking, reversal, payee, rule, generation position) in 128 bits. Dates
+    // are days from 0001-01-01 (under 2^22 up to year 9999); the indices fit their
+    // fields for any data set that fits in memory (checked: otherwise a plain stable sort).
+    let fits = |n: usize, bits: u32| n < (1usize << bits);
+    let packable = fits(entries.len(), 32)
+        && entries.iter().all(|e| fits(e.booking, 32) && fits(e.payee, 24) && fits(e.rule, 16) && e.date.num_days_from_ce() >= 0);
+    if !packable {
+        entries.sort_by_key(Entry::order_key);
+        return;
+    }
+    let mut keys: Vec<u128> = entries
+        .iter()
+        .enumerate()
+        .map(|(position, e)| {
+            let day = u128::from(e.date.num_days_from_ce().unsigned_abs());
+            day << 105 | (e.booking as u128) << 73 | u128::from(e.reversal) << 72 | (e.payee as u128) << 48 | (e.rule as u128) << 32 | position as u128
+        })
+        .collect();
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::slice::ParallelSliceMut;
+        keys.par_sort_unstable();
+    }
+    #[cfg(not(feature = "parallel"))]
+    keys.sort_unstable();
+    // keys[i]'s low 32 bits: the position of the entry that belongs at i.
+    let source = |i: usize| keys.get(i).map_or(i, |k| (*k & 0xFFFF_FFFF) as usize);
+    let mut placed = vec![false; entries.len()];
+    for start in 0..entries.len() {
+        if placed.get(start).copied().unwrap_or(true) {
+            continue;
+        }
+        let Some(held) = entries.get(start).copied() else { continue };
+        let mut at = start;
+        loop {
+            if let Some(p) = placed.get_mut(at) {
+                *p = true;
+            }
+            let from = source(at);
+            if from == start {
+                if let Some(slot) = entries.get_mut(at) {
+                    *slot = held;
+                }
+                break;
+            }
+            let Some(moved) = entries.get(from).copied() else { break };
+            if let Some(slot) = entries.get_mut(at) {
+                *slot = moved;
+            }
+            at = from;
+        }
+    }
 }
 
 /// `b3 (bookings.csv:4)`.
@@ -181,7 +238,10 @@ pub fn fx_rate(plan: &Plan, facts: &Facts, booking: &Booking) -> Result<Decimal>
     })
 }
 
-fn recipients<'a>(evaluator: &mut Evaluator<'a>, facts: &Facts, form: &Recipients, view: &BookingView<'a>) -> Result<Vec<(usize, Decimal)>> {
+/// Puts the booking's recipients and their shares into `out` (cleared first; reused
+/// from booking to booking, so crediting allocates nothing per booking).
+fn recipients_into<'a>(out: &mut Vec<(usize, Decimal)>, evaluator: &mut Evaluator<'a>, facts: &Facts, form: &Recipients, view: &BookingView<'a>) -> Result<()> {
+    out.clear();
     let booking = view.booking;
     let resolve = |id: &str, span: Option<payplan_ir::Span>| {
         facts.payee_index(id).ok_or_else(|| {
@@ -198,29 +258,26 @@ fn recipients<'a>(evaluator: &mut Evaluator<'a>, facts: &Facts, form: &Recipient
             _ => Err(EvalError::new("the recipient is empty").at(expr.span).help("filter such bookings out, e.g. `when is_set(booking.specialist)`")),
         }
     };
-    Ok(match form {
+    match form {
         Recipients::Splits => {
-            let mut rows = Vec::new();
             for (split, payee) in facts.splits_at(view.index) {
-                rows.push((payee.map_or_else(|| resolve(&split.payee, None), Ok)?, split.share));
+                out.push((payee.map_or_else(|| resolve(&split.payee, None), Ok)?, split.share));
             }
-            if rows.is_empty() {
-                rows.push((facts.owner_index(view.index).map_or_else(|| resolve(&booking.owner, None), Ok)?, Decimal::ONE));
+            if out.is_empty() {
+                out.push((facts.owner_index(view.index).map_or_else(|| resolve(&booking.owner, None), Ok)?, Decimal::ONE));
             }
-            rows
         }
         Recipients::To(expr) => {
             let id = text(evaluator, expr)?;
-            vec![(resolve(&id, Some(expr.span))?, Decimal::ONE)]
+            out.push((resolve(&id, Some(expr.span))?, Decimal::ONE));
         }
         Recipients::Split(shares) => {
-            let mut out = Vec::new();
             for (expr, share) in shares {
                 let id = text(evaluator, expr)?;
                 out.push((resolve(&id, Some(expr.span))?, *share));
             }
-            out
         }
-        Recipients::Rollup { .. } => Vec::new(),
-    })
+        Recipients::Rollup { .. } => {}
+    }
+    Ok(())
 }

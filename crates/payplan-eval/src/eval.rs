@@ -7,7 +7,7 @@ use crate::trace::{Prorated, TargetRow, TargetValue};
 use crate::value;
 use chrono::NaiveDate;
 use payplan_facts::{Booking, Facts, FieldValue, Payee, PeriodValue};
-use payplan_ir::{BookingField, CurveKind, Expr, ExprKind, PayeeField, Plan, Value};
+use payplan_ir::{BinaryOp, BookingField, CurveKind, Expr, ExprKind, PayeeField, Plan, Value};
 use rust_decimal::Decimal;
 
 /// A booking being judged, with the fx rate of its date.
@@ -170,29 +170,44 @@ impl<'a> Evaluator<'a> {
             }
             ExprKind::Measure(id) => self.measure(*id)?,
             ExprKind::Table(id, key) => {
-                let key_value = self.eval(key, booking)?;
+                // A booking's text column is compared where it lies (no shared string
+                // is counted up and down: threads would contend for its count).
+                let in_place = match (&key.kind, booking) {
+                    (ExprKind::Booking(field), Some(view)) => booking_text(view, *field),
+                    _ => None,
+                };
+                let owned: Value;
+                let key_value: KeyRef<'_> = match in_place {
+                    Some(Some(text)) => KeyRef::Text(text),
+                    _ => {
+                        owned = self.eval(key, booking)?;
+                        match &owned {
+                            Value::Text(t) => KeyRef::Text(t),
+                            Value::Number(n) => KeyRef::Number(*n),
+                            _ => return Err(EvalError::new("internal error: a table key that is neither text nor number")),
+                        }
+                    }
+                };
                 let plan = self.plan;
                 let table = plan.tables.get(*id).ok_or_else(|| EvalError::new("internal error: no such table"))?;
                 // Compare in place: no key is built, so a lookup allocates nothing.
-                let position = match &key_value {
-                    Value::Text(t) => table.entries.binary_search_by(|(k, _)| match k {
+                let position = match key_value {
+                    KeyRef::Text(t) => table.entries.binary_search_by(|(k, _)| match k {
                         payplan_ir::TableKey::Text(key) => key.as_str().cmp(t),
                         payplan_ir::TableKey::Number(_) => std::cmp::Ordering::Greater,
                     }),
-                    Value::Number(n) => table.entries.binary_search_by(|(k, _)| match k {
-                        payplan_ir::TableKey::Number(key) => key.cmp(n),
+                    KeyRef::Number(n) => table.entries.binary_search_by(|(k, _)| match k {
+                        payplan_ir::TableKey::Number(key) => key.cmp(&n),
                         payplan_ir::TableKey::Text(_) => std::cmp::Ordering::Less,
                     }),
-                    _ => return Err(EvalError::new("internal error: a table key that is neither text nor number")),
                 };
                 let found = position.ok().and_then(|i| table.entries.get(i)).map(|(_, e)| e);
                 match found.or(table.default.as_ref()) {
                     Some(value_expr) => self.eval(value_expr, booking)?,
                     None => {
-                        let shown = match &key_value {
-                            Value::Text(t) => t.to_string(),
-                            Value::Number(n) => n.normalize().to_string(),
-                            _ => String::new(),
+                        let shown = match key_value {
+                            KeyRef::Text(t) => t.to_string(),
+                            KeyRef::Number(n) => n.normalize().to_string(),
                         };
                         let mut error = EvalError::new(format!("table `{}` has no key `{shown}`", table.name))
                             .at(key.span)
@@ -279,12 +294,31 @@ impl<'a> Evaluator<'a> {
                 let needle = self.eval(x, booking)?;
                 let mut found = false;
                 for item in list {
-                    if self.eval(item, booking)? == needle {
+                    let matches = match &item.kind {
+                        ExprKind::Const(constant) => *constant == needle,
+                        _ => self.eval(item, booking)? == needle,
+                    };
+                    if matches {
                         found = true;
                         break;
                     }
                 }
                 Value::Bool(found)
+            }
+            ExprKind::Binary(op @ (BinaryOp::Eq | BinaryOp::Ne), a, b) if matches!((&a.kind, &b.kind), (ExprKind::Booking(_), ExprKind::Const(Value::Text(_))) | (ExprKind::Const(Value::Text(_)), ExprKind::Booking(_))) => {
+                // `booking.status == "won"`: the column is compared where it lies.
+                let (field, constant) = match (&a.kind, &b.kind) {
+                    (ExprKind::Booking(field), ExprKind::Const(Value::Text(c))) | (ExprKind::Const(Value::Text(c)), ExprKind::Booking(field)) => (*field, c),
+                    _ => return Err(EvalError::new("internal error: a comparison that is not of a column")),
+                };
+                match booking.and_then(|view| booking_text(view, field)) {
+                    Some(Some(text)) => Value::Bool((text == &**constant) == (*op == BinaryOp::Eq)),
+                    _ => {
+                        let x = self.eval(a, booking)?;
+                        let y = self.eval(b, booking)?;
+                        value::binary(*op, &x, &y)?
+                    }
+                }
             }
             ExprKind::Binary(op, a, b) => {
                 let x = self.eval(a, booking)?;
@@ -460,7 +494,7 @@ impl<'a> Evaluator<'a> {
             BookingField::Date => Some(Value::Date(b.date)),
             BookingField::Amount => Some(Value::Money(value::mul(b.amount, view.fx_rate)?)),
             BookingField::Currency => Some(Value::Text(b.currency.code().into())),
-            BookingField::Owner => Some(Value::Text(b.owner.as_str().into())),
+            BookingField::Owner => Some(Value::Text(b.owner.clone())),
             BookingField::Status => b.status.clone().map(Value::Text),
             BookingField::CancelDate => b.cancel_date.map(Value::Date),
             BookingField::Account => b.account.clone().map(Value::Text),
@@ -483,6 +517,31 @@ impl<'a> Evaluator<'a> {
                 Some(other) => Some(field_value(other)),
             },
         })
+    }
+}
+
+/// A table key, borrowed where it lies or taken from an evaluated value.
+#[derive(Clone, Copy)]
+enum KeyRef<'v> {
+    Text(&'v str),
+    Number(Decimal),
+}
+
+/// A booking's text column read in place: `Some(Some(text))`; `Some(None)` for an
+/// empty cell; `None` when the column does not hold text.
+fn booking_text<'b>(view: &BookingView<'b>, field: BookingField) -> Option<Option<&'b str>> {
+    let b: &'b Booking = view.booking;
+    match field {
+        BookingField::Id => Some(Some(b.id.as_str())),
+        BookingField::Owner => Some(Some(&b.owner)),
+        BookingField::Currency => Some(Some(b.currency.code())),
+        BookingField::Status => Some(b.status.as_deref()),
+        BookingField::Account => Some(b.account.as_deref()),
+        BookingField::Custom(slot) => match b.fields.get(slot)? {
+            Some(FieldValue::Text(t)) => Some(Some(t)),
+            _ => None,
+        },
+        BookingField::Date | BookingField::Amount | BookingField::CancelDate => None,
     }
 }
 

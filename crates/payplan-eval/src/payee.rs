@@ -562,12 +562,7 @@ fn band_rate(value: BandValue, rate: Option<Decimal>) -> Result<Decimal> {
 fn marginal(bands: &[CreditBand], from: Decimal, to: Decimal, rate: Option<Decimal>, mut slices: Option<&mut Vec<Slice>>) -> Result<Decimal> {
     let (low, high, downwards) = if to >= from { (from, to, false) } else { (to, from, true) };
     let mut earned = Decimal::ZERO;
-    let mut ordered: Vec<&CreditBand> = bands.iter().collect();
-    if downwards {
-        // Unwinding passes through the bands from the top.
-        ordered.reverse();
-    }
-    for band in ordered {
+    let mut slice = |band: &CreditBand| -> Result<()> {
         let start = band.lower.map_or(low, |l| l.max(low));
         let end = band.upper.map_or(high, |u| u.min(high));
         if end > start {
@@ -582,6 +577,13 @@ fn marginal(bands: &[CreditBand], from: Decimal, to: Decimal, rate: Option<Decim
                 list.push(Slice { band: band.label.clone(), amount, rate: band_rate, earned: slice_earned });
             }
         }
+        Ok(())
+    };
+    if downwards {
+        // Unwinding passes through the bands from the top.
+        bands.iter().rev().try_for_each(&mut slice)?;
+    } else {
+        bands.iter().try_for_each(&mut slice)?;
     }
     Ok(earned)
 }

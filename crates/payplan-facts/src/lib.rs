@@ -22,13 +22,14 @@ pub struct Origin {
     pub file: Arc<str>,
     /// The physical line (CSV, header = 1) or the array index + 1 (JSON); 0 when unknown.
     pub line: u32,
-    /// True when `line` is a JSON array position rather than a physical line.
-    pub json_index: Option<(String, usize)>,
+    /// For a JSON row: the table and the array index (then `line` is the index + 1).
+    /// Boxed: a CSV row, the common case, pays one word for it.
+    pub json_index: Option<Box<(String, usize)>>,
 }
 
 impl std::fmt::Display for Origin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.json_index {
+        match self.json_index.as_deref() {
             Some((table, index)) => write!(f, "{}: {}[{}]", self.file, table, index),
             None if self.line > 0 => write!(f, "{}:{}", self.file, self.line),
             None => write!(f, "{}", self.file),
@@ -136,8 +137,8 @@ pub struct Booking {
     pub amount: Decimal,
     /// The booking's own currency.
     pub currency: Currency,
-    /// The owning payee's id.
-    pub owner: String,
+    /// The owning payee's id (shared: every booking of one owner holds the same text).
+    pub owner: Arc<str>,
     /// Status text, e.g. `won`.
     pub status: Option<Arc<str>>,
     /// Date the booking was cancelled, if it was.
@@ -145,9 +146,54 @@ pub struct Booking {
     /// Account id, for territory rules (`owner_of`).
     pub account: Option<Arc<str>>,
     /// Custom fields, in `Schema::booking_fields` order; `None` is an empty cell.
-    pub fields: Vec<Option<FieldValue>>,
+    pub fields: Cells,
     /// Where the row came from.
     pub origin: Origin,
+}
+
+/// A row's custom cells, in schema order. A few are held in the row itself (plans
+/// read one or two custom booking columns), so reading one touches no other memory.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Cells(smallvec::SmallVec<[Option<FieldValue>; 2]>);
+
+impl Cells {
+    /// Adds a cell after the others.
+    pub fn push(&mut self, cell: Option<FieldValue>) {
+        self.0.push(cell);
+    }
+}
+
+impl std::ops::Deref for Cells {
+    type Target = [Option<FieldValue>];
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl<'c> IntoIterator for &'c Cells {
+    type Item = &'c Option<FieldValue>;
+    type IntoIter = std::slice::Iter<'c, Option<FieldValue>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl From<Vec<Option<FieldValue>>> for Cells {
+    fn from(cells: Vec<Option<FieldValue>>) -> Cells {
+        Cells(cells.into_iter().collect())
+    }
+}
+
+impl FromIterator<Option<FieldValue>> for Cells {
+    fn from_iter<I: IntoIterator<Item = Option<FieldValue>>>(cells: I) -> Cells {
+        Cells(cells.into_iter().collect())
+    }
+}
+
+impl PartialEq<Vec<Option<FieldValue>>> for Cells {
+    fn eq(&self, other: &Vec<Option<FieldValue>>) -> bool {
+        self.0.as_slice() == other.as_slice()
+    }
 }
 
 /// One row of `splits`: a share of a booking's credit for one payee.

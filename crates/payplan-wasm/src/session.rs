@@ -402,7 +402,7 @@ impl PayeeSummary {
             name: payee.name.clone(),
             role: payee.role.clone(),
             manager: payee.manager.clone(),
-            bookings: facts.bookings.iter().filter(|b| b.owner == payee.id).count(),
+            bookings: facts.bookings.iter().filter(|b| *b.owner == *payee.id).count(),
         }
     }
 }

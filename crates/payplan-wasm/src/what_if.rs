@@ -180,11 +180,11 @@ impl DealReader<'_> {
             date: date?,
             amount: amount?,
             currency: currency?,
-            owner: deal.owner.clone(),
+            owner: deal.owner.as_str().into(),
             status: Some(non_empty(deal.status.as_deref()).unwrap_or("won").into()),
             cancel_date: None,
             account: non_empty(deal.account.as_deref()).map(Into::into),
-            fields,
+            fields: fields.into(),
             origin: Origin { file: self.file().into(), line: 0, json_index: None },
         };
         Some((booking, splits))
