@@ -168,9 +168,16 @@ pub(crate) fn money(cell: &RawCell) -> CellResult<(Decimal, Option<Currency>)> {
                 message: "is not an amount of money".into(),
                 ..error
             })?;
-            let code = parse_currency(code).map_err(|error| CellError {
-                message: format!("has `{code}`, which is not an ISO 4217 currency code"),
-                ..error
+            let code = parse_currency(code).map_err(|error| {
+                // `1 234,56` or `1 234,56 EUR`: a space groups the digits, so what
+                // follows the first space is no code but more of the amount.
+                match spaced_amount_help(text) {
+                    Some(help) => CellError::new("is not an amount of money").help(help),
+                    None => CellError {
+                        message: format!("has `{code}`, which is not an ISO 4217 currency code"),
+                        ..error
+                    },
+                }
             })?;
             Ok(Some((amount, Some(code))))
         }
@@ -273,15 +280,6 @@ fn is_plain_decimal(text: &str) -> bool {
 /// A rewrite of a near-number that would parse, e.g. `12,000` -> `use 12000`.
 fn number_help(text: &str) -> Option<String> {
     let trimmed = text.trim();
-    // A lone comma followed by other than 3 digits is a decimal comma: `12,5`.
-    if let Some((whole, fraction)) = trimmed.split_once(',') {
-        if !fraction.contains(',') && !trimmed.contains('.') && fraction.len() != 3 {
-            let candidate = format!("{whole}.{fraction}");
-            if is_plain_decimal(&candidate) {
-                return Some(format!("use {candidate}; the decimal separator is a point"));
-            }
-        }
-    }
     if let Some(percent) = trimmed.strip_suffix('%') {
         if let Some(fraction) = parse_number(percent).ok().and_then(percent_to_fraction) {
             return Some(format!("use {}", fraction.normalize()));
@@ -299,14 +297,114 @@ fn number_help(text: &str) -> Option<String> {
             return Some(format!("use {candidate}"));
         }
     }
-    // Thousands separators, a leading `+`, currency symbols: drop them.
-    let stripped: String = trimmed
+    separators_help(trimmed)
+}
+
+/// The rewrite of a number written with thousands separators, a decimal comma,
+/// a leading `+` or a currency symbol, as the value it was meant to be: `12,000` and
+/// `$12,000` -> `use 12000`, `1,234.56` -> `use 1234.56`, and the European
+/// `1.234,56` and `1 234,56` -> `use 1234.56` (never `1.23456`).
+///
+/// The decimal separator is the last of `.` and `,` when both appear; a lone comma is
+/// one unless three digits follow it (`12,5`, but `12,000` is twelve thousand);
+/// several points are thousands separators (`1.234.567`). Thousands groups must look
+/// like them (the last one of three digits), else there is no hint: `1,234,56` is
+/// not guessed at.
+fn separators_help(text: &str) -> Option<String> {
+    let kept: String = text
         .trim_start_matches('+')
         .chars()
-        .filter(|c| !matches!(c, ',' | '_' | ' ' | '\'' | '$' | '€' | '£' | '¥'))
+        .filter(|c| !matches!(c, '$' | '€' | '£' | '¥'))
+        // Spaces, apostrophes and underscores only ever group digits.
+        .filter(|c| !matches!(c, ' ' | '\'' | '_' | '\u{a0}' | '\u{202f}' | '’'))
         .collect();
-    let stripped = stripped.strip_suffix('.').unwrap_or(&stripped);
-    (is_plain_decimal(stripped) && stripped != text).then(|| format!("use {stripped}"))
+    let (sign, unsigned) = match kept.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", kept.as_str()),
+    };
+    let commas = unsigned.matches(',').count();
+    let points = unsigned.matches('.').count();
+    let (decimal, grouping) = match (unsigned.rfind(','), unsigned.rfind('.')) {
+        (Some(comma), Some(point)) if comma > point => (Some(','), Some('.')),
+        (Some(_), Some(_)) => (Some('.'), Some(',')),
+        (Some(_), None) => {
+            let after_last = unsigned.rsplit(',').next().unwrap_or_default();
+            if commas == 1 && after_last.len() != 3 {
+                (Some(','), None)
+            } else {
+                (None, Some(','))
+            }
+        }
+        (None, Some(_)) if points > 1 => (None, Some('.')),
+        (None, Some(_)) => (Some('.'), None),
+        (None, None) => (None, None),
+    };
+    let (whole, fraction) = match decimal {
+        Some(separator) => {
+            let count = if separator == ',' { commas } else { points };
+            if count != 1 {
+                return None;
+            }
+            unsigned.split_once(separator)?
+        }
+        None => (unsigned, ""),
+    };
+    let whole_digits = match grouping {
+        Some(separator) if whole.contains(separator) => ungrouped(whole, separator)?,
+        _ => whole.to_string(),
+    };
+    let whole_digits = if whole_digits.is_empty() && !fraction.is_empty() {
+        "0".to_string()
+    } else {
+        whole_digits
+    };
+    let candidate = if fraction.is_empty() {
+        format!("{sign}{whole_digits}")
+    } else {
+        format!("{sign}{whole_digits}.{fraction}")
+    };
+    if !is_plain_decimal(&candidate) || candidate == text {
+        return None;
+    }
+    Some(if decimal == Some(',') && !fraction.is_empty() {
+        format!("use {candidate}; the decimal separator is a point")
+    } else {
+        format!("use {candidate}")
+    })
+}
+
+/// The digits of `whole` written in thousands groups (`1,234,567`; Indian `12,34,567`
+/// too), or `None` when the groups do not look like thousands: the first of one to
+/// three digits, the middle ones of two or three, the last of three.
+fn ungrouped(whole: &str, separator: char) -> Option<String> {
+    let groups: Vec<&str> = whole.split(separator).collect();
+    let last = groups.len().checked_sub(1)?;
+    let well_formed = groups.iter().enumerate().all(|(index, group)| {
+        let digits = group.bytes().all(|byte| byte.is_ascii_digit());
+        let width = group.len();
+        let width_fits = if index == last {
+            width == 3
+        } else if index == 0 {
+            (1..=3).contains(&width)
+        } else {
+            (2..=3).contains(&width)
+        };
+        digits && width_fits
+    });
+    well_formed.then(|| groups.concat())
+}
+
+/// The rewrite of a money cell whose digits are grouped with spaces, with or without a
+/// code of its own after the last space: `1 234,56 EUR` -> `use 1234.56; ...`.
+fn spaced_amount_help(text: &str) -> Option<String> {
+    let amount = match text.rsplit_once(' ') {
+        Some((amount, code)) if Currency::parse(code).is_ok() => amount,
+        _ => text,
+    };
+    if !amount.contains(' ') {
+        return None;
+    }
+    separators_help(amount)
 }
 
 /// `1000EUR` -> `write 1000 EUR`.
@@ -534,9 +632,80 @@ mod tests {
         assert_eq!(failure(parse_number("")), "is not a number");
         assert_eq!(failure(parse_number("-")), "is not a number");
         assert_eq!(failure(parse_number("1.")), "is not a number (use 1)");
+        assert_eq!(failure(parse_number("1_000")), "is not a number (use 1000)");
+        assert_eq!(failure(parse_number("-$100")), "is not a number (use -100)");
+        assert_eq!(
+            failure(parse_number("1'000.50")),
+            "is not a number (use 1000.50)"
+        );
         assert_eq!(
             failure(parse_number(" 12")),
             "has spaces around it (remove them: 12)"
+        );
+    }
+
+    #[test]
+    fn separator_hints_give_the_value_meant() {
+        let point = "; the decimal separator is a point";
+        let cases = [
+            // European: the point groups thousands, the comma is the decimal separator.
+            ("1.234,56", format!("use 1234.56{point}")),
+            ("1.234.567,89", format!("use 1234567.89{point}")),
+            ("-1.234,56", format!("use -1234.56{point}")),
+            ("1.234,5", format!("use 1234.5{point}")),
+            ("1.234,567", format!("use 1234.567{point}")),
+            ("1.234.567", "use 1234567".to_string()),
+            ("1 234,56", format!("use 1234.56{point}")),
+            ("1'234,56", format!("use 1234.56{point}")),
+            ("€1.234,56", format!("use 1234.56{point}")),
+            ("12,5", format!("use 12.5{point}")),
+            ("0,5", format!("use 0.5{point}")),
+            (",5", format!("use 0.5{point}")),
+            ("12,", "use 12".to_string()),
+            // US: the comma groups thousands.
+            ("1,234.56", "use 1234.56".to_string()),
+            ("1,234,567.89", "use 1234567.89".to_string()),
+            ("12,000", "use 12000".to_string()),
+            ("$12,000.50", "use 12000.50".to_string()),
+            ("12,34,567.5", "use 1234567.5".to_string()),
+            ("1,234.", "use 1234".to_string()),
+        ];
+        for (text, help) in cases {
+            assert_eq!(
+                failure(parse_number(text)),
+                format!("is not a number ({help})"),
+                "{text:?}"
+            );
+        }
+        // Shapes that are no grouping of thousands get no guess.
+        let no_thousands = ["1,234,56", "1.2.3", "1.234,56,7", "1,234.5.6", "12.5.", "1,2,3.4"];
+        for text in no_thousands.into_iter().chain(["1234.567,89"]) {
+            assert_eq!(failure(parse_number(text)), "is not a number", "{text:?}");
+        }
+        // Money cells give the same hints, codes or not.
+        assert_eq!(
+            failure(money(&text_cell("1.234,56"))),
+            format!("is not a number (use 1234.56{point})")
+        );
+        assert_eq!(
+            failure(money(&text_cell("1.234,56 EUR"))),
+            format!("is not an amount of money (use 1234.56{point})")
+        );
+        assert_eq!(
+            failure(money(&text_cell("1 234,56"))),
+            format!("is not an amount of money (use 1234.56{point})")
+        );
+        assert_eq!(
+            failure(money(&text_cell("1 234,56 EUR"))),
+            format!("is not an amount of money (use 1234.56{point})")
+        );
+        assert_eq!(
+            failure(money(&text_cell("12 000"))),
+            "is not an amount of money (use 12000)"
+        );
+        assert_eq!(
+            failure(money(&text_cell("1000 EURO"))),
+            "has `EURO`, which is not an ISO 4217 currency code"
         );
     }
 

@@ -96,6 +96,10 @@ pub(crate) fn read_csv(
         .iter()
         .map(|&(start, end)| records.base().get(start..end).unwrap_or("").to_string())
         .collect();
+    // A quote left open in the header swallows the file, and columns go missing: the
+    // cause is reported first.
+    let unclosed = records.unclosed_quote.take();
+    report_unclosed_quote(file, table, unclosed, &header, header_line, errors);
     let columns = builder.columns();
     let Some(positions) = header_positions(
         file,
@@ -109,16 +113,35 @@ pub(crate) fn read_csv(
         return false;
     };
 
+    let max_rows = crate::limits().table_rows;
+    let line_feeds = count_line_feeds(text.as_bytes());
+    // No more line feeds than the limit is no more rows (but for line ends that are a
+    // lone `\r`: those are counted below); more may be quoted line breaks, so count.
+    if line_feeds > max_rows {
+        let rows = count_rows(&mut Records::new(text));
+        if rows > max_rows {
+            errors.table(table, 0, crate::limits::too_many_rows(file, rows, max_rows));
+            return false;
+        }
+    }
+
     // About as many records as line feeds: room for them all at once, rather than
     // growing (and copying) the table's rows as they come. (Not more than a row per 16
     // bytes, though: a file of blank lines reserves no more than real rows would take.)
     built.reserve(
         table,
-        count_line_feeds(text.as_bytes()).min(text.len() / MIN_ROW_BYTES),
+        line_feeds.min(text.len() / MIN_ROW_BYTES).min(max_rows),
     );
 
     let shared_file: std::sync::Arc<str> = std::sync::Arc::from(file);
+    let mut rows: usize = 0;
     while let Some(line) = records.next_record() {
+        rows += 1;
+        if rows > max_rows {
+            let rows = rows + count_rows_left(&mut records);
+            errors.table(table, 0, crate::limits::too_many_rows(file, rows, max_rows));
+            return false;
+        }
         let fields = records.fields();
         // Field counts are checked here, to name the line and both counts.
         if fields.len() != header.len() {
@@ -152,15 +175,67 @@ pub(crate) fn read_csv(
         };
         builder.row(cells, origin, built, errors);
     }
-    if let Some(line) = records.unclosed_quote {
-        let message = "has a quoted cell opened on this line that is never closed: the rest of the file was read as that one cell";
-        errors.table(
-            table,
-            u64::from(line),
-            DataError::in_file(file, message).line(line).help(Some("close the quote; a quote inside a quoted cell is written twice (\"\")".to_string())),
-        );
-    }
+    let unclosed = records.unclosed_quote.take();
+    report_unclosed_quote(file, table, unclosed, &header, header_line, errors);
     true
+}
+
+/// Reports a quoted cell that the file ends inside (its rest was read as that one
+/// cell), at the line where the quote opens, naming the cell's column and number.
+fn report_unclosed_quote(
+    file: &str,
+    table: Table,
+    unclosed: Option<UnclosedQuote>,
+    header: &[String],
+    header_line: u32,
+    errors: &mut Errors,
+) {
+    let Some(unclosed) = unclosed else {
+        return;
+    };
+    let in_header = unclosed.record_line == header_line;
+    let number = unclosed.cell + 1;
+    // In the header itself, the cell's name is the rest of the file: no name then.
+    let column = header
+        .get(unclosed.cell)
+        .filter(|name| !in_header && !name.is_empty());
+    let cell = if in_header {
+        format!("cell {number} of the header")
+    } else {
+        format!("cell {number}")
+    };
+    let message = format!(
+        "{cell} opens a quote that is never closed: the rest of the file was read as that one cell"
+    );
+    let mut error = DataError::in_file(file, message)
+        .line(unclosed.line)
+        .help(Some(
+            "close the quote; a quote inside a quoted cell is written twice (\"\")".to_string(),
+        ));
+    if let Some(name) = column {
+        error = error.column(name.as_str());
+    }
+    // In the header, before the file's other errors (its missing columns).
+    let order = if in_header {
+        0
+    } else {
+        u64::from(unclosed.line)
+    };
+    errors.table(table, order, error);
+}
+
+/// The rows of a CSV text: its records after the header (blank lines are none).
+fn count_rows(records: &mut Records) -> usize {
+    count_rows_left(records).saturating_sub(1)
+}
+
+/// The records left to read.
+fn count_rows_left(records: &mut Records) -> usize {
+    let mut count = 0;
+    while records.next_record().is_some() {
+        count += 1;
+    }
+    count
 }
 
 /// For each read column, its position in the header; `None` when a required column is missing.
@@ -243,15 +318,24 @@ fn header_positions(
                 )
             }
         };
-        let help = missing_column_help(column, header);
+        let help = missing_column_help(column, header, columns);
         errors.table(table, 0, DataError::in_file(file, message).help(Some(help)));
     }
     readable.then_some(positions)
 }
 
 /// Points at a header cell that looks like the missing column, or lists the header.
-fn missing_column_help(column: &str, header: &[String]) -> String {
-    match suggest::closest(column, header.iter().map(String::as_str)) {
+///
+/// Only header cells that are no column of the table (standard or declared) are rename
+/// candidates: renaming `account` to `amount` would fix one column by breaking another.
+fn missing_column_help(column: &str, header: &[String], read_columns: &[String]) -> String {
+    // `read_columns` holds the standard columns and the declared fields; a known column
+    // with spaces around it (` date`) is known too.
+    let unknown = header
+        .iter()
+        .map(String::as_str)
+        .filter(|name| !read_columns.iter().any(|read| read == name.trim()));
+    match suggest::closest(column, unknown) {
         Some(found) => format!("the header has `{found}`; rename it to `{column}`"),
         None => {
             let mut listed: Vec<&str> = header
@@ -298,9 +382,20 @@ struct Records<'t> {
     quoted: bool,
     /// The line of the current record.
     record_line: u32,
-    /// The line of a record whose quoted cell the file ends inside (the rest of the
-    /// file was taken as that cell): an error, or rows would vanish silently.
-    unclosed_quote: Option<u32>,
+    /// A quoted cell the file ends inside (the rest of the file was taken as that
+    /// cell): an error, or rows would vanish silently.
+    unclosed_quote: Option<UnclosedQuote>,
+}
+
+/// Where a quote that is never closed opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct UnclosedQuote {
+    /// The physical line of the opening quote.
+    line: u32,
+    /// The line of the record the cell belongs to (the header's, or a row's).
+    record_line: u32,
+    /// The cell's position in its record, the first being 0.
+    cell: usize,
 }
 
 impl<'t> Records<'t> {
@@ -422,6 +517,11 @@ impl<'t> Records<'t> {
         loop {
             let start = self.scratch.len();
             if bytes.get(pos) == Some(&b'"') {
+                let opened = UnclosedQuote {
+                    line: self.line,
+                    record_line: self.record_line,
+                    cell: self.fields.len(),
+                };
                 pos += 1;
                 // Inside quotes: everything up to the next quote is the cell's.
                 loop {
@@ -434,7 +534,7 @@ impl<'t> Records<'t> {
                     if close >= bytes.len() {
                         // The text ends inside quotes: the cell and the record end there.
                         pos = bytes.len();
-                        self.unclosed_quote.get_or_insert(self.record_line);
+                        self.unclosed_quote.get_or_insert(opened);
                         break;
                     }
                     if bytes.get(pos) == Some(&b'"') {

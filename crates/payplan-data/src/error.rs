@@ -1,14 +1,9 @@
 //! Data errors: what the user sees, and the collector that orders and caps them.
 
+use crate::limits::{MAX_ERRORS, MAX_SHOWN_VALUE_CHARS};
 use crate::table::Table;
 use payplan_facts::Origin;
 use std::fmt;
-
-/// The most errors one load reports; past it, one more line says how many were left out.
-pub const MAX_ERRORS: usize = 100;
-
-/// Values longer than this are cut in messages (a runaway quoted cell can hold a whole file).
-const MAX_SHOWN_VALUE_CHARS: usize = 80;
 
 /// One problem in a data set, located as precisely as the input allows.
 ///

@@ -70,6 +70,14 @@ pub(crate) fn read_json(
             // `null` is the same as leaving the table out.
             Value::Null => {}
             Value::Array(items) => {
+                let max_rows = crate::limits().table_rows;
+                if items.len() > max_rows {
+                    let error = crate::limits::too_many_rows(file, items.len(), max_rows)
+                        .column(key.as_str());
+                    errors.table(table, 0, error);
+                    data.unreadable.insert(table);
+                    continue;
+                }
                 read_rows(file, table, key, items, schema, built, errors);
                 data.present.insert(table);
             }

@@ -16,6 +16,15 @@
 //! - Text must be UTF-8; a UTF-8 byte-order mark is dropped. A UTF-16 byte-order mark,
 //!   an invalid byte or a NUL byte is an error at the line where it occurs.
 //!
+//! Limits (module `limits`, docs/hardening.md)
+//! - A data file (a CSV file, a JSON data set, or the bytes given to `load_csv_files`)
+//!   of more than [`MAX_DATA_FILE_BYTES`] is an error naming its size and the limit,
+//!   found from the file's size on disk before it is read.
+//! - A table of more than [`MAX_TABLE_ROWS`] rows (CSV records after the header, or
+//!   elements of a JSON table) is an error naming the count and the limit; the table is
+//!   then unreadable. When a CSV file has more line feeds than the limit, its records
+//!   are counted before any row is typed.
+//!
 //! CSV shape
 //! - Header names match exactly. A header cell that is a known column with spaces
 //!   around it is an error (with a rename hint), and the column is still read so its
@@ -101,14 +110,17 @@ mod csv_source;
 mod error;
 mod hash;
 mod json_source;
+mod limits;
 mod suggest;
 mod table;
 mod validate;
 
-pub use error::{DataError, DataErrors, MAX_ERRORS};
+pub use error::{DataError, DataErrors};
+pub use limits::{MAX_DATA_FILE_BYTES, MAX_ERRORS, MAX_TABLE_ROWS};
 
 use build::{Built, TableBuilder};
 use error::Errors;
+use limits::limits;
 use payplan_facts::{Facts, Schema};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -136,10 +148,56 @@ pub fn load_path(path: &Path, schema: &Schema) -> Result<Facts, DataErrors> {
         ));
         return Err(DataErrors(vec![error]));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|error| DataErrors(vec![DataError::in_file(shown.clone(), io_message(&error))]))?;
+    let bytes = match read_data_file(path, &shown) {
+        Ok(Some(bytes)) => bytes,
+        // Gone since `metadata` found it.
+        Ok(None) => {
+            let error = std::io::Error::from(std::io::ErrorKind::NotFound);
+            return Err(DataErrors(vec![DataError::in_file(shown, io_message(&error))]));
+        }
+        Err(error) => return Err(DataErrors(vec![*error])),
+    };
     let text = csv_source::decode_utf8(&shown, &bytes).map_err(|error| DataErrors(vec![*error]))?;
     load_json_str(&shown, text, schema)
+}
+
+/// Reads a data file whole; `Ok(None)` when it does not exist. A file larger than
+/// `MAX_DATA_FILE_BYTES` is refused by its size on disk before a byte is read, and
+/// reading stops one byte past the limit, for files whose size is not known beforehand
+/// (a pipe, a device) or that grow while read.
+fn read_data_file(path: &Path, shown: &str) -> Result<Option<Vec<u8>>, Box<DataError>> {
+    use std::io::Read;
+    let limit = limits().file_bytes;
+    let cannot_read = |error: &std::io::Error| Box::new(DataError::in_file(shown, io_message(error)));
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(cannot_read(&error)),
+    };
+    let size = file.metadata().map_err(|error| cannot_read(&error))?.len();
+    if size > limit {
+        return Err(Box::new(limits::file_too_large(shown, Some(size), limit)));
+    }
+    let mut bytes = Vec::new();
+    // Room for the whole file at once, as `std::fs::read` makes; when even that cannot
+    // be had, reading grows the buffer and fails where memory runs out.
+    if let Ok(capacity) = usize::try_from(size) {
+        bytes.try_reserve_exact(capacity).ok();
+    }
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|error| cannot_read(&error))?;
+    if !u64::try_from(bytes.len()).is_ok_and(|read| read <= limit) {
+        return Err(Box::new(limits::file_too_large(shown, None, limit)));
+    }
+    Ok(Some(bytes))
+}
+
+/// The error for in-memory data of `len` bytes when that is more than a data file may hold.
+fn too_large_in_memory(file: &str, len: usize) -> Option<DataError> {
+    let limit = limits().file_bytes;
+    let size = u64::try_from(len).unwrap_or(u64::MAX);
+    (size > limit).then(|| limits::file_too_large(file, Some(size), limit))
 }
 
 /// Loads a CSV data set held in memory (the browser build has no filesystem).
@@ -189,6 +247,9 @@ pub fn load_csv_files(files: &[(String, Vec<u8>)], schema: &Schema) -> Result<Fa
 /// Loads a JSON data set `{ "payees": [...], "bookings": [...], ... }`; `file` names it
 /// in errors.
 pub fn load_json_str(file: &str, text: &str, schema: &Schema) -> Result<Facts, DataErrors> {
+    if let Some(error) = too_large_in_memory(file, text.len()) {
+        return Err(DataErrors(vec![error]));
+    }
     let mut errors = Errors::new(file);
     let mut built = Built::default();
     let tables = json_source::read_json(file, text, schema, &mut built, &mut errors);
@@ -254,15 +315,22 @@ fn load_csv_folder(
     for table in Table::ALL {
         let read;
         let bytes = match folder.files.get(&table) {
-            Some((_, CsvSource::Bytes(bytes))) => Some(*bytes),
-            Some((file, CsvSource::Path(path))) => match std::fs::read(path) {
-                Ok(bytes) => {
+            Some((file, CsvSource::Bytes(bytes))) => match too_large_in_memory(file, bytes.len()) {
+                None => Some(*bytes),
+                Some(error) => {
+                    errors.table(table, 0, error);
+                    unreadable.insert(table);
+                    continue;
+                }
+            },
+            Some((file, CsvSource::Path(path))) => match read_data_file(path, file) {
+                Ok(Some(bytes)) => {
                     read = bytes;
                     Some(read.as_slice())
                 }
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+                Ok(None) => None,
                 Err(error) => {
-                    errors.table(table, 0, DataError::in_file(file.clone(), io_message(&error)));
+                    errors.table(table, 0, *error);
                     unreadable.insert(table);
                     continue;
                 }

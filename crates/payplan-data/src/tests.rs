@@ -402,6 +402,30 @@ fn a_missing_required_column_is_an_error_naming_it() {
 }
 
 #[test]
+fn a_missing_column_hint_never_renames_a_known_column() {
+    // `account` is a column of bookings (and `product` a declared field): renaming
+    // either to `amount` would break it, so the hint lists the header instead.
+    let mut schema = schema();
+    schema.booking_fields = vec![("product".into(), FieldType::Text)];
+    let header_only = |header: &'static str| errors_with(&[("payees.csv", PAYEES), ("bookings.csv", header)], &schema);
+    assert_eq!(header_only("id,date,currency,owner,account,product\n"), [
+        "bookings.csv: missing required column `amount` (the header is: id,date,currency,owner,account,product)"
+    ]);
+    // A known column with spaces around it is no candidate either.
+    assert_eq!(header_only("id,date, account,owner,product\n"), [
+        "bookings.csv: missing required column `amount` (the header is: id,date, account,owner,product)",
+        "bookings.csv:1: \" account\" is a header cell with spaces around it (rename it to `account`)",
+    ]);
+    // An unknown column close to the missing one is still proposed.
+    assert_eq!(header_only("id,date,amont,currency,owner,account,product\n"), [
+        "bookings.csv: missing required column `amount` (the header has `amont`; rename it to `amount`)"
+    ]);
+    assert_eq!(header_only("id,date,Amount,owner,account,product\n"), [
+        "bookings.csv: missing required column `amount` (the header has `Amount`; rename it to `amount`)"
+    ]);
+}
+
+#[test]
 fn a_declared_field_must_be_a_column() {
     let mut schema = schema();
     schema.booking_fields = vec![("seats".into(), FieldType::Number)];
@@ -433,6 +457,37 @@ fn a_row_with_the_wrong_number_of_cells_is_an_error() {
     assert_eq!(errors(&[("payees.csv", PAYEES), ("bookings.csv", "id,date,amount,owner\nb1,2027-02-01,12,000,alice\nb2,2027-02-01\n")]), [
         "bookings.csv:2: has 5 cells, but the header has 4 (a cell holding a comma must be quoted, e.g. \"Acme, Inc.\")",
         "bookings.csv:3: has 2 cells, but the header has 4",
+    ]);
+}
+
+#[test]
+fn a_quote_never_closed_names_its_line_column_and_cell() {
+    let bookings = "id,date,amount,owner,status\n\
+        b1,2027-02-01,1000,alice,won\n\
+        b2,2027-02-01,2000,bob,\"won\n\
+        b3,2027-02-01,3000,bob,won\n";
+    assert_eq!(errors(&[("payees.csv", PAYEES), ("bookings.csv", bookings)]), [
+        "bookings.csv:3: column status: cell 5 opens a quote that is never closed: the rest of the file was read as that one cell (close the quote; a quote inside a quoted cell is written twice (\"\"))"
+    ]);
+    // The line is the opening quote's, after a closed quote spanning lines in the same row.
+    let bookings = "id,date,amount,owner,status,account\n\
+        b1,2027-02-01,1000,alice,\"wo\nn\",\"acme\n\
+        b2,2027-02-01,2000,bob,won,acme\n";
+    assert_eq!(errors(&[("payees.csv", PAYEES), ("bookings.csv", bookings)]), [
+        "bookings.csv:3: column account: cell 6 opens a quote that is never closed: the rest of the file was read as that one cell (close the quote; a quote inside a quoted cell is written twice (\"\"))"
+    ]);
+    // In the header, the cell has no name yet; the columns it swallowed go missing too.
+    let bookings = "id,date,\"amount,owner\nb1,2027-02-01,1000,alice\n";
+    assert_eq!(errors(&[("payees.csv", PAYEES), ("bookings.csv", bookings)]), [
+        "bookings.csv:1: cell 3 of the header opens a quote that is never closed: the rest of the file was read as that one cell (close the quote; a quote inside a quoted cell is written twice (\"\"))",
+        "bookings.csv: missing required column `amount` (the header is: id,date,amount,owner\nb1,2027-02-01,1000,alice\n)",
+        "bookings.csv: missing required column `owner` (the header is: id,date,amount,owner\nb1,2027-02-01,1000,alice\n)",
+    ]);
+    // In a cell past the header's last, the cell is named by its number only.
+    let bookings = "id,date,amount,owner\nb1,2027-02-01,1000,alice,\"x\n";
+    assert_eq!(errors(&[("payees.csv", PAYEES), ("bookings.csv", bookings)]), [
+        "bookings.csv:2: has 5 cells, but the header has 4 (a cell holding a comma must be quoted, e.g. \"Acme, Inc.\")",
+        "bookings.csv:2: cell 5 opens a quote that is never closed: the rest of the file was read as that one cell (close the quote; a quote inside a quoted cell is written twice (\"\"))",
     ]);
 }
 
@@ -1027,6 +1082,145 @@ fn json_structure_errors() {
             "data.json: splits[1].booking: \"b1\" is not a booking id in bookings",
             "data.json: splits[1].payee: \"b\" is not a payee id in payees",
         ]
+    );
+}
+
+// ---- Limits --------------------------------------------------------------------------
+
+/// The standard limits, but for at most `rows` rows per table.
+fn row_limit(rows: usize) -> limits::Limits {
+    limits::Limits {
+        table_rows: rows,
+        ..limits::Limits::STANDARD
+    }
+}
+
+/// The standard limits, but for at most `bytes` bytes per data file.
+fn size_limit(bytes: u64) -> limits::Limits {
+    limits::Limits {
+        file_bytes: bytes,
+        ..limits::Limits::STANDARD
+    }
+}
+
+#[test]
+fn the_limits_are_generous_for_real_data() {
+    // The benchmark's largest set: 4 million bookings, about 250 MB.
+    const { assert!(MAX_TABLE_ROWS >= 5 * 4_000_000) };
+    const { assert!(MAX_DATA_FILE_BYTES >= 8 * 250_000_000) };
+    assert_eq!(limits::limits(), limits::Limits::STANDARD);
+}
+
+#[test]
+fn a_table_with_more_rows_than_the_limit_is_an_error() {
+    // BOOKINGS has 2 rows; the header and blank lines are no rows.
+    let bookings_3 = "id,date,amount,currency,owner\nb1,2027-02-01,1000,USD,alice\n\nb2,2027-03-01,2000,USD,bob\nb3,2027-03-01,5,USD,bob\n\n";
+    let list = [("payees.csv", PAYEES), ("bookings.csv", bookings_3)];
+    assert_eq!(limits::with_limits(row_limit(3), || load(&list)).unwrap().bookings.len(), 3);
+    assert_eq!(limits::with_limits(row_limit(2), || errors(&list)), [
+        "bookings.csv: has 3 rows, more than the limit of 2 rows for one table"
+    ]);
+    // Both ways: found from the line feeds before any row is typed, and (line ends that
+    // are a lone `\r`, no line feeds) while reading.
+    let lone_cr = bookings_3.replace('\n', "\r");
+    let list = [("payees.csv", PAYEES), ("bookings.csv", lone_cr.as_str())];
+    assert_eq!(limits::with_limits(row_limit(2), || errors(&list)), [
+        "bookings.csv: has 3 rows, more than the limit of 2 rows for one table"
+    ]);
+    assert_eq!(limits::with_limits(row_limit(3), || load(&list)).unwrap().bookings.len(), 3);
+    // Line breaks inside quoted cells are no rows.
+    let multi_line = "id,name,role\nalice,\"A\nA\nA\",AE\nbob,\"B\nB\",AE\n";
+    let list = [("payees.csv", multi_line), ("bookings.csv", BOOKINGS)];
+    assert_eq!(limits::with_limits(row_limit(2), || load(&list)).unwrap().payees.len(), 2);
+    // The same by the general paths; a table past the limit turns off the checks of
+    // references to it (carol is not reported as an unknown owner).
+    let payees_3 = "id,name,role\nalice,\"A\nA\nA\",AE\nbob,\"B\nB\",AE\ncarol,C,AE\n";
+    let bookings = "id,date,amount,owner\nb1,2027-02-01,1,carol\nb2,2027-02-01,1,dave\n";
+    let list = [("payees.csv", payees_3), ("bookings.csv", bookings)];
+    without_quick_paths(|| {
+        assert_eq!(limits::with_limits(row_limit(2), || errors(&list)), [
+            "payees.csv: has 3 rows, more than the limit of 2 rows for one table"
+        ]);
+    });
+}
+
+#[test]
+fn a_json_table_with_more_rows_than_the_limit_is_an_error() {
+    let json = r#"{"payees": [{"id": "alice"}, {"id": "bob"}], "bookings": [{"id": "b1", "date": "2027-02-01", "amount": 1, "owner": "alice"}]}"#;
+    assert!(limits::with_limits(row_limit(2), || load_json_str("data.json", json, &schema())).is_ok());
+    assert_eq!(limits::with_limits(row_limit(1), || json_errors(json, &schema())), [
+        "data.json: payees: has 2 rows, more than the limit of 1 rows for one table"
+    ]);
+}
+
+#[test]
+fn data_in_memory_larger_than_the_limit_is_an_error() {
+    let limit = u64::try_from(BOOKINGS.len()).unwrap();
+    let list = [("data/payees.csv", PAYEES), ("data/bookings.csv", BOOKINGS)];
+    assert!(limits::with_limits(size_limit(limit), || load(&list)).is_ok());
+    assert_eq!(limits::with_limits(size_limit(limit - 1), || errors(&list)), [
+        format!("data/bookings.csv: is {limit} bytes, more than the limit of {} bytes for one data file", limit - 1)
+    ]);
+    let json = r#"{"payees": [{"id": "alice"}], "bookings": []}"#;
+    assert_eq!(limits::with_limits(size_limit(10), || json_errors(json, &schema())), [
+        format!("data.json: is {} bytes, more than the limit of 10 bytes for one data file", json.len())
+    ]);
+}
+
+#[test]
+fn a_data_file_larger_than_the_limit_is_refused_before_it_is_read() {
+    // A sparse file one byte past the real limit: no disk taken, and never read (it
+    // would take seconds and gigabytes of memory).
+    let folder = temp_folder("too-large");
+    std::fs::write(folder.join("payees.csv"), PAYEES).unwrap();
+    let bookings = std::fs::File::create(folder.join("bookings.csv")).unwrap();
+    bookings.set_len(MAX_DATA_FILE_BYTES + 1).unwrap();
+    drop(bookings);
+    let started = std::time::Instant::now();
+    let shown = load_path(&folder, &schema()).unwrap_err().to_string();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "took {:?}", started.elapsed());
+    assert_eq!(shown, format!(
+        "{}: is 2147483649 bytes (2.0 GiB), more than the limit of 2147483648 bytes (2.0 GiB) for one data file",
+        folder.join("bookings.csv").display()
+    ));
+    // A JSON data set too.
+    let json = folder.join("data.json");
+    std::fs::File::create(&json).unwrap().set_len(MAX_DATA_FILE_BYTES + 1).unwrap();
+    let shown = load_path(&json, &schema()).unwrap_err().to_string();
+    assert!(shown.starts_with(&format!("{}: is 2147483649 bytes", json.display())), "{shown}");
+    std::fs::remove_dir_all(&folder).unwrap();
+
+    // Just at a (lowered) limit, a file loads.
+    let folder = temp_folder("at-limit");
+    std::fs::write(folder.join("payees.csv"), PAYEES).unwrap();
+    std::fs::write(folder.join("bookings.csv"), BOOKINGS).unwrap();
+    let limit = u64::try_from(BOOKINGS.len()).unwrap();
+    assert!(limits::with_limits(size_limit(limit), || load_path(&folder, &schema())).is_ok());
+    let shown = limits::with_limits(size_limit(limit - 1), || load_path(&folder, &schema()))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(shown, format!(
+        "{}: is {limit} bytes, more than the limit of {} bytes for one data file",
+        folder.join("bookings.csv").display(),
+        limit - 1
+    ));
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_data_file_of_unknown_size_stops_at_the_limit() {
+    // A device reports a size of 0 and never ends: reading stops one byte past the limit.
+    let endless = std::path::Path::new("/dev/zero");
+    if !endless.exists() {
+        return;
+    }
+    let shown = limits::with_limits(size_limit(4096), || load_path(endless, &schema()))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        shown,
+        "/dev/zero: has more bytes, more than the limit of 4096 bytes (4.0 KiB) for one data file"
     );
 }
 
