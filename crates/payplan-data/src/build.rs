@@ -147,6 +147,39 @@ impl Built {
         self.splits.push(split);
     }
 
+    /// Adds the rows of a later part of the same file, read on its own (see
+    /// `csv_source::read_in_parallel`): as if they had been read after these.
+    #[cfg(feature = "parallel")]
+    pub(crate) fn append(&mut self, mut later: Built) {
+        // Order flags look across the seam too.
+        if let (Some(last), Some(first)) = (self.payees.last(), later.payees.first()) {
+            self.payees_out_of_order |= last.id >= first.id;
+        }
+        if let (Some(last), Some(first)) = (self.bookings.last(), later.bookings.first()) {
+            self.bookings_out_of_order |= last.id >= first.id;
+        }
+        if let (Some(last), Some(first)) = (self.splits.last(), later.splits.first()) {
+            self.splits_out_of_order |= (&last.booking, &last.payee) > (&first.booking, &first.payee);
+        }
+        self.payees.append(&mut later.payees);
+        self.bookings.append(&mut later.bookings);
+        self.currency_from_amount.append(&mut later.currency_from_amount);
+        self.splits.append(&mut later.splits);
+        self.quotas.append(&mut later.quotas);
+        self.metrics.append(&mut later.metrics);
+        self.fx.append(&mut later.fx);
+        self.accounts.append(&mut later.accounts);
+        self.failed_payee_ids.append(&mut later.failed_payee_ids);
+        self.failed_booking_ids.append(&mut later.failed_booking_ids);
+        self.failed_references.append(&mut later.failed_references);
+        self.bookings_with_bad_split_rows.append(&mut later.bookings_with_bad_split_rows);
+        self.currencies_with_bad_fx_rows.append(&mut later.currencies_with_bad_fx_rows);
+        self.fx_row_without_currency |= later.fx_row_without_currency;
+        self.payees_out_of_order |= later.payees_out_of_order;
+        self.bookings_out_of_order |= later.bookings_out_of_order;
+        self.splits_out_of_order |= later.splits_out_of_order;
+    }
+
     /// Makes room for about `rows` more rows of `table` (an estimate: lines in the file).
     pub(crate) fn reserve(&mut self, table: Table, rows: usize) {
         match table {

@@ -125,6 +125,12 @@ pub(crate) fn read_csv(
         }
     }
 
+    let body = RowsToRead { file, table, header: &header, positions: &positions, builder, max_rows };
+    #[cfg(feature = "parallel")]
+    if let Some(chunks) = parallel_chunks(&records) {
+        return read_in_parallel(&body, &chunks, line_feeds, built, errors);
+    }
+
     // About as many records as line feeds: room for them all at once, rather than
     // growing (and copying) the table's rows as they come. (Not more than a row per 16
     // bytes, though: a file of blank lines reserves no more than real rows would take.)
@@ -132,51 +138,160 @@ pub(crate) fn read_csv(
         table,
         line_feeds.min(text.len() / MIN_ROW_BYTES).min(max_rows),
     );
-
-    let shared_file: std::sync::Arc<str> = std::sync::Arc::from(file);
     let mut rows: usize = 0;
-    while let Some(line) = records.next_record() {
-        rows += 1;
-        if rows > max_rows {
-            let rows = rows + count_rows_left(&mut records);
-            errors.table(table, 0, crate::limits::too_many_rows(file, rows, max_rows));
-            return false;
-        }
-        let fields = records.fields();
-        // Field counts are checked here, to name the line and both counts.
-        if fields.len() != header.len() {
-            let message = format!(
-                "has {} cells, but the header has {}",
-                fields.len(),
-                header.len()
-            );
-            let help = (fields.len() > header.len())
-                .then(|| "a cell holding a comma must be quoted, e.g. \"Acme, Inc.\"".to_string());
-            errors.table(
-                table,
-                u64::from(line),
-                DataError::in_file(file, message).line(line).help(help),
-            );
-            continue;
-        }
-        // Rows of empty cells are what spreadsheets leave below the data: no data, no row.
-        if fields.iter().all(|(start, end)| start == end) {
-            continue;
-        }
-        let cells = RowCells::Csv {
-            text: records.base(),
-            fields,
-            positions: &positions,
-        };
-        let origin = Origin {
-            file: shared_file.clone(),
-            line,
-            json_index: None,
-        };
-        builder.row(cells, origin, built, errors);
+    if !body.read(&mut records, &mut rows, built, errors) {
+        return false;
     }
     let unclosed = records.unclosed_quote.take();
     report_unclosed_quote(file, table, unclosed, &header, header_line, errors);
+    true
+}
+
+/// What reading the rows of one CSV file needs to know, once its header is read.
+struct RowsToRead<'r> {
+    file: &'r str,
+    table: Table,
+    header: &'r [String],
+    /// Per read column, its position in the header.
+    positions: &'r [Option<usize>],
+    builder: &'r TableBuilder<'r>,
+    max_rows: usize,
+}
+
+impl RowsToRead<'_> {
+    /// Types the records left in `records` into `built`, counting them in `rows`.
+    /// False when the table has more rows than the limit (reported).
+    fn read(&self, records: &mut Records, rows: &mut usize, built: &mut Built, errors: &mut Errors) -> bool {
+        let RowsToRead { file, table, header, positions, builder, max_rows } = *self;
+        // Shared by the rows of this part of the file (one per thread: a count touched
+        // by two threads a million times is a slow count).
+        let shared_file: std::sync::Arc<str> = std::sync::Arc::from(file);
+        while let Some(line) = records.next_record() {
+            *rows += 1;
+            if *rows > max_rows {
+                let rows = *rows + count_rows_left(records);
+                errors.table(table, 0, crate::limits::too_many_rows(file, rows, max_rows));
+                return false;
+            }
+            let fields = records.fields();
+            // Field counts are checked here, to name the line and both counts.
+            if fields.len() != header.len() {
+                let message = format!(
+                    "has {} cells, but the header has {}",
+                    fields.len(),
+                    header.len()
+                );
+                let help = (fields.len() > header.len())
+                    .then(|| "a cell holding a comma must be quoted, e.g. \"Acme, Inc.\"".to_string());
+                errors.table(
+                    table,
+                    u64::from(line),
+                    DataError::in_file(file, message).line(line).help(help),
+                );
+                continue;
+            }
+            // Rows of empty cells are what spreadsheets leave below the data: no data, no row.
+            if fields.iter().all(|(start, end)| start == end) {
+                continue;
+            }
+            let cells = RowCells::Csv {
+                text: records.base(),
+                fields,
+                positions,
+            };
+            let origin = Origin {
+                file: shared_file.clone(),
+                line,
+                json_index: None,
+            };
+            builder.row(cells, origin, built, errors);
+        }
+        true
+    }
+}
+
+/// Files smaller than this are read on one thread (splitting costs more than it gains).
+#[cfg(feature = "parallel")]
+const PARALLEL_MIN_BYTES: usize = 4 << 20;
+
+/// A part of a file's rows read on its own: its text (whole lines) and the physical
+/// line it starts on.
+#[cfg(feature = "parallel")]
+struct Chunk<'t> {
+    text: &'t str,
+    first_line: u32,
+}
+
+/// The rest of a large file cut into parts at line ends, one or two per thread; `None`
+/// (read it in one go) for a small file, on one thread, or when a quote appears
+/// anywhere: a quoted cell may hold a line break, so only reading from the start
+/// tells records apart.
+#[cfg(feature = "parallel")]
+fn parallel_chunks<'t>(records: &Records<'t>) -> Option<Vec<Chunk<'t>>> {
+    let rest = records.text.get(records.pos..)?;
+    let threads = rayon::current_num_threads();
+    // Tests that turn the short ways off compare against this very reading on one thread.
+    if threads < 2 || rest.len() < PARALLEL_MIN_BYTES || !crate::quick_paths() || rest.as_bytes().contains(&b'"') {
+        return None;
+    }
+    let parts = threads * 2;
+    let target = rest.len() / parts + 1;
+    let bytes = rest.as_bytes();
+    let mut chunks = Vec::with_capacity(parts);
+    let mut start = 0;
+    let mut line = records.line;
+    while start < bytes.len() {
+        // Cut after the first `\n` past the target size (a `\r\n` stays whole).
+        let end = bytes
+            .get(start + target..)
+            .and_then(|after| after.iter().position(|&b| b == b'\n'))
+            .map_or(bytes.len(), |at| start + target + at + 1);
+        let text = rest.get(start..end)?;
+        chunks.push(Chunk { text, first_line: line });
+        line = line.saturating_add(u32::try_from(line_ends(text.as_bytes())).unwrap_or(u32::MAX));
+        start = end;
+    }
+    Some(chunks)
+}
+
+/// Physical line ends in `bytes`, as `Records` counts them: `\n`, `\r\n` or a lone `\r`.
+#[cfg(feature = "parallel")]
+fn line_ends(bytes: &[u8]) -> usize {
+    let feeds = count_line_feeds(bytes);
+    let returns = bytes.iter().filter(|&&b| b == b'\r').count();
+    let pairs = bytes.windows(2).filter(|w| w == b"\r\n").count();
+    feeds + returns - pairs
+}
+
+/// Reads the parts on the thread pool, each into rows and errors of its own, then
+/// joins them in file order: the same rows, flags and errors, in the same order, as
+/// reading the file from the start on one thread.
+#[cfg(feature = "parallel")]
+fn read_in_parallel(body: &RowsToRead, chunks: &[Chunk], line_feeds: usize, built: &mut Built, errors: &mut Errors) -> bool {
+    use rayon::prelude::*;
+    let parts: Vec<(Built, Errors, usize, bool)> = chunks
+        .par_iter()
+        .map(|chunk| {
+            let mut part = Built::default();
+            part.reserve(body.table, count_line_feeds(chunk.text.as_bytes()).min(chunk.text.len() / MIN_ROW_BYTES));
+            let mut part_errors = Errors::new(String::new());
+            let mut records = Records::new(chunk.text);
+            records.line = chunk.first_line;
+            let mut rows = 0;
+            let within = body.read(&mut records, &mut rows, &mut part, &mut part_errors);
+            (part, part_errors, rows, within)
+        })
+        .collect();
+    let rows: usize = parts.iter().map(|(_, _, rows, _)| rows).sum();
+    if rows > body.max_rows || parts.iter().any(|(_, _, _, within)| !within) {
+        errors.table(body.table, 0, crate::limits::too_many_rows(body.file, rows, body.max_rows));
+        return false;
+    }
+    built.reserve(body.table, line_feeds.min(body.max_rows));
+    for (part, part_errors, _, _) in parts {
+        built.append(part);
+        errors.append(part_errors);
+    }
     true
 }
 

@@ -176,6 +176,13 @@ impl Errors {
         self.table(table, u64::from(origin.line), error);
     }
 
+    /// Adds the errors of a later part of the same file, read on its own: they come
+    /// after these (in the order found) when ordered.
+    #[cfg(feature = "parallel")]
+    pub(crate) fn append(&mut self, mut later: Errors) {
+        self.entries.append(&mut later.entries);
+    }
+
     /// True when nothing was recorded.
     pub(crate) fn is_empty(&self) -> bool {
         self.entries.is_empty()

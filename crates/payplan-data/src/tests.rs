@@ -1544,3 +1544,51 @@ fn the_small_benchmark_set_loads_the_same_by_every_path() {
     assert!(quick.0.len() >= 2, "{quick}");
     std::fs::remove_dir_all(&folder).unwrap();
 }
+
+/// A bookings file large enough to be read in parts on several threads (when the
+/// `parallel` feature is on) gives the very facts and errors, in the same order, as
+/// the general paths reading it from the start on one thread: rows, line numbers
+/// (across `\r\n` and lone `\r` line ends), errors and out-of-order ids at any seam.
+#[test]
+fn a_large_file_read_in_parts_gives_what_one_reading_gives() {
+    let payees: String = std::iter::once("id,name,role\n".to_string()).chain((0..200).map(|p| format!("p{p:03},Payee {p},AE\n"))).collect();
+    let rows = 90_000;
+    let mut bookings = String::from("id,date,amount,currency,owner,status,cancel_date,account\r\n");
+    for i in 0..rows {
+        // Mostly ascending ids, with a descending stretch (sorting needed).
+        let id = if (40_000..40_100).contains(&i) { 140_000 - i } else { i };
+        let line_end = match i % 7 {
+            0 => "\r\n",
+            3 if i == 30_003 => "\r",
+            _ => "\n",
+        };
+        let row = match i {
+            10_000 => format!("b{id:06},2027-02-30,100.00,USD,p001,won,,acc1{line_end}"),
+            30_004 => format!("b{id:06},2027-02-01,12,5,USD,p002,won,,acc1{line_end}"),
+            50_000 => format!("b{id:06},2027-03-01,100.00,USD,nobody,won,,acc1{line_end}"),
+            89_999 => format!("b{id:06},2027-03-01,1.234,56,USD,p003,won,,acc1{line_end}"),
+            _ => format!("b{id:06},2027-{:02}-{:02},{}.{:02},USD,p{:03},won,,acc{}{line_end}", 1 + i % 12, 1 + i % 28, i % 50_000, i % 100, i % 200, i % 37),
+        };
+        bookings.push_str(&row);
+    }
+    assert!(bookings.len() > 4 << 20, "large enough to be cut into parts");
+    let files = |bookings: &str| vec![("payees.csv".to_string(), payees.as_bytes().to_vec()), ("bookings.csv".to_string(), bookings.as_bytes().to_vec())];
+    let with_errors = files(&bookings);
+    let parts = load_csv_files(&with_errors, &schema());
+    let one_reading = without_quick_paths(|| load_csv_files(&with_errors, &schema()));
+    assert_eq!(parts, one_reading);
+    let shown: Vec<String> = parts.as_ref().err().map(|e| e.0.iter().map(ToString::to_string).collect()).unwrap_or_default();
+    assert_eq!(shown.len(), 4, "{shown:?}");
+    assert!(shown.iter().any(|e| e.contains(":10002") && e.contains("2027-02-30")), "{shown:?}");
+    assert!(shown.iter().any(|e| e.contains(":30006")), "a lone \\r ends a line: {shown:?}");
+
+    // Without the bad rows: the same facts.
+    let clean: String = bookings
+        .split_inclusive('\n')
+        .filter(|line| !line.contains("2027-02-30") && !line.contains(",12,5,") && !line.contains("nobody") && !line.contains("1.234,56"))
+        .collect();
+    let clean = files(&clean);
+    let facts = load_csv_files(&clean, &schema());
+    assert!(facts.is_ok(), "{:?}", facts.as_ref().err());
+    assert_eq!(facts, without_quick_paths(|| load_csv_files(&clean, &schema())));
+}
