@@ -57,8 +57,23 @@ pub struct Credits {
     pub outside_term: usize,
 }
 
-/// Runs every credit rule over every booking.
+/// The order [`credit_in`] gives entries in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// The processing order of section 5 ([`Entry::order_key`]).
+    Processing,
+    /// By payee, then in processing order: each payee's entries side by side, as the
+    /// payees' evaluation reads them.
+    ByPayee,
+}
+
+/// Runs every credit rule over every booking: the entries in processing order.
 pub fn credit(plan: &Plan, facts: &Facts) -> Result<Credits> {
+    credit_in(plan, facts, Order::Processing)
+}
+
+/// Runs every credit rule over every booking, the entries in `order`.
+pub fn credit_in(plan: &Plan, facts: &Facts, order: Order) -> Result<Credits> {
     // One vector for every rule's entries (a rule's are `by_rule[rule]`), sized for
     // a booking credited once per split row: no growing, no second copy.
     let mut entries: Vec<Entry> = Vec::with_capacity(facts.bookings.len().saturating_add(facts.splits.len()));
@@ -154,23 +169,26 @@ pub fn credit(plan: &Plan, facts: &Facts) -> Result<Credits> {
             *range = first..entries.len();
         }
     }
-    sort_in_processing_order(&mut entries);
+    sort_entries(&mut entries, order);
     Ok(Credits { entries, outside_term })
 }
 
-/// Sorts entries by [`Entry::order_key`], keeping the generation order of equal keys
-/// (as a stable sort would), without a second copy of the entries: the keys are packed
-/// into integers, sorted (in parallel when enabled), and the entries moved into place
-/// along the cycles of the permutation.
-fn sort_in_processing_order(entries: &mut [Entry]) {
-    // (date, booking, reversal, payee, rule, generation position) in 128 bits. Dates
-    // are days from 0001-01-01 (under 2^22 up to year 9999); the indices fit their
-    // fields for any data set that fits in memory (checked: otherwise a plain stable sort).
+/// Sorts entries in `order`, keeping the generation order of equal keys (as a stable
+/// sort would), without a second copy of the entries: the keys are packed into
+/// integers, sorted (in parallel when enabled), and the entries moved into place along
+/// the cycles of the permutation.
+fn sort_entries(entries: &mut [Entry], order: Order) {
+    // The key and the generation position in 128 bits. Dates are days from 0001-01-01
+    // (under 2^22 up to year 9999); the indices fit their fields for any data set that
+    // fits in memory (checked: otherwise a plain stable sort).
     let fits = |n: usize, bits: u32| n < (1usize << bits);
     let packable = fits(entries.len(), 32)
         && entries.iter().all(|e| fits(e.booking, 32) && fits(e.payee, 24) && fits(e.rule, 16) && e.date.num_days_from_ce() >= 0);
     if !packable {
-        entries.sort_by_key(Entry::order_key);
+        match order {
+            Order::Processing => entries.sort_by_key(Entry::order_key),
+            Order::ByPayee => entries.sort_by_key(|e| (e.payee, e.order_key())),
+        }
         return;
     }
     let mut keys: Vec<u128> = entries
@@ -178,7 +196,13 @@ fn sort_in_processing_order(entries: &mut [Entry]) {
         .enumerate()
         .map(|(position, e)| {
             let day = u128::from(e.date.num_days_from_ce().unsigned_abs());
-            day << 105 | (e.booking as u128) << 73 | u128::from(e.reversal) << 72 | (e.payee as u128) << 48 | (e.rule as u128) << 32 | position as u128
+            let (booking, payee, rule) = (e.booking as u128, e.payee as u128, e.rule as u128);
+            let reversal = u128::from(e.reversal);
+            let key = match order {
+                Order::Processing => day << 105 | booking << 73 | reversal << 72 | payee << 48 | rule << 32,
+                Order::ByPayee => payee << 104 | day << 81 | booking << 49 | reversal << 48 | rule << 32,
+            };
+            key | position as u128
         })
         .collect();
     #[cfg(feature = "parallel")]

@@ -159,7 +159,8 @@ pub fn evaluate_one(plan: &Plan, facts: &Facts, payee: &str) -> Result<Option<Ou
 /// dates), in processing order: everything the payee's lines are computed from. Empty
 /// when the payee is not eligible.
 pub fn paid_entries(plan: &Plan, facts: &Facts, payee: usize) -> Result<Vec<Entry>> {
-    let credits = credit::credit(plan, facts)?;
+    // Each payee's entries side by side (in processing order), as they are read below.
+    let credits = credit::credit_in(plan, facts, credit::Order::ByPayee)?;
     let eligible = eligibility(plan, facts)?;
     if !eligible.get(payee).copied().unwrap_or(false) {
         return Ok(Vec::new());
@@ -210,19 +211,22 @@ fn evaluate_payees(plan: &Plan, facts: &Facts, tracing: Tracing, progress: &(dyn
             Some(reason) => {
                 let reported = plan.rules.get(entry.rule).is_some_and(|r| r.reported);
                 if reported {
-                    unpaid.push(UnpaidCredit {
+                    unpaid.push((entry.order_key(), UnpaidCredit {
                         booking: facts.bookings.get(entry.booking).map(|b| b.id.clone()).unwrap_or_default(),
                         payee: payee.id.clone(),
                         rule: plan.rules.get(entry.rule).map(|r| r.name.clone()).unwrap_or_default(),
                         date: entry.date,
                         amount: entry.amount,
                         reason: reason.to_string(),
-                    });
+                    }));
                 }
             }
         }
     }
 
+    // Reported in processing order (a stable sort: equal keys keep their generation order).
+    unpaid.sort_by_key(|(key, _)| *key);
+    let mut unpaid: Vec<UnpaidCredit> = unpaid.into_iter().map(|(_, u)| u).collect();
     let component_plans = payee::component_plans(plan);
     // Payees are independent once credit is known: evaluate them in any order (in
     // parallel when enabled) and merge in payee order, so the output never depends on
