@@ -56,7 +56,13 @@ fn check_component(c: &ComponentTrace, previous_cumulative: Decimal, digits: u32
     let at = format!("{at} {}", c.name);
     if let Some(part) = &c.part {
         check_part(part, &at);
-        assert_eq!(c.carried + part.earned, c.earned_to_date, "{at}: carried + this part = E");
+        // An `in period` commission: the running sum, then its term cap.
+        let to_date = c.carried + part.earned;
+        let capped = c.term_cap.as_ref().map_or(to_date, |t| {
+            assert_eq!(t.before, to_date, "{at}: the term cap sees the running sum");
+            to_date - t.removed
+        });
+        assert_eq!(capped, c.earned_to_date, "{at}: carried + this part, after the term cap = E");
     }
     if let Some(bonus) = &c.bonus {
         let pay = if bonus.when == Some(false) { Decimal::ZERO } else { bonus.pay };
@@ -65,13 +71,15 @@ fn check_component(c: &ComponentTrace, previous_cumulative: Decimal, digits: u32
         let capped = bonus.term_cap.as_ref().map_or(earned, |t| earned - t.removed);
         assert_eq!(capped, c.earned_to_date, "{at}: bonus after its term cap");
     }
-    let change = c.earned_to_date - c.earned_before;
-    let allowed = c.period_cap.as_ref().map_or(change, |cap| {
-        assert_eq!(cap.change, change, "{at}: period cap sees E(p) - E(p-1)");
-        assert_eq!(cap.allowed, change.min(cap.limit), "{at}: period cap");
-        cap.allowed
-    });
-    assert_eq!(previous_cumulative + allowed, c.cumulative, "{at}: C(p) = C(p-1) + allowed change");
+    match &c.period_cap {
+        Some(cap) => {
+            let change = c.earned_to_date - c.earned_before;
+            assert_eq!(cap.change, change, "{at}: period cap sees E(p) - E(p-1)");
+            assert_eq!(cap.allowed, change.min(cap.limit), "{at}: period cap");
+            assert_eq!(previous_cumulative + cap.allowed, c.cumulative, "{at}: C(p) = C(p-1) + allowed change");
+        }
+        None => assert_eq!(c.cumulative, c.earned_to_date, "{at}: without a period cap, C(p) = E(p)"),
+    }
     assert_eq!(round(c.cumulative, digits, plan.rounding), c.cumulative_rounded, "{at}: the rounding shown");
     assert_eq!(c.cumulative_rounded - c.paid_before, c.line, "{at}: line = round(C(p)) - round(C(p-1))");
 }

@@ -186,7 +186,7 @@ fn caps_of(side: &Side<'_>) -> BTreeMap<(String, String, String), Decimal> {
                         put(format!("{} per term", c.name), -term.removed);
                     }
                 }
-                if let Some(term) = c.bonus.as_ref().and_then(|b| b.term_cap.as_ref()) {
+                if let Some(term) = c.bonus.as_ref().and_then(|b| b.term_cap.as_ref()).or(c.term_cap.as_ref()) {
                     put(format!("{} per term", c.name), -term.removed);
                 }
                 if let Some(period) = &c.period_cap {

@@ -7,7 +7,7 @@
 use crate::credit::{describe, Entry};
 use crate::error::{EvalError, Result};
 use crate::eval::{active_days, Evaluator, PayeeScope};
-use crate::round::round;
+use crate::round::{holds_digits, largest_with_digits, round_exact, widest_scale};
 use crate::trace::{
     BandTrace, BonusTrace, BookingEarnings, CapTotalTrace, ComponentTrace, EntryTrace, Ledger, MeasureValue, Part, PayeeTrace, PeriodCapTrace, PeriodTrace, Slice,
     TermCapTrace, TierTrace,
@@ -16,7 +16,7 @@ use crate::value;
 use crate::{Line, LineKind, PayeeResult, PeriodLines};
 use chrono::NaiveDate;
 use payplan_facts::{Facts, Payee};
-use payplan_ir::{BandValue, Commission, Component, ComponentKind, DrawKind, Plan, Spif, SpifBasis, TierMode, Tiers, Value};
+use payplan_ir::{BandValue, Commission, Component, ComponentKind, DrawKind, Plan, Span, Spif, SpifBasis, TierMode, Tiers, Value};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
@@ -25,11 +25,12 @@ use std::collections::BTreeMap;
 struct Running {
     /// `E(p-1)`.
     earned: Decimal,
-    /// `C(p-1)`.
+    /// `C(p-1)` (equal to `E(p-1)` without a period cap).
     cumulative: Decimal,
     /// `round(C(p-1))`.
     paid: Decimal,
-    /// Sum of per-period earnings (in-period commissions, per-period bonuses).
+    /// Sum of per-period earnings (in-period commissions, per-period bonuses), before
+    /// the term cap.
     sum: Decimal,
 }
 
@@ -110,6 +111,8 @@ pub fn evaluate_payee<'a>(plan: &'a Plan, facts: &'a Facts, payee: &'a Payee, en
         let mut component_traces = Vec::new();
         let mut total = Decimal::ZERO;
         for (index, (component, state)) in plan.components.iter().zip(running.iter_mut()).enumerate() {
+            let span = component_span(plan, component);
+            let point = |e: EvalError| annotate(at(span)(e));
             let carried = progress.get_mut(index);
             let invariant = components.get(index).is_some_and(|c| c.per_entry_invariant);
             let mut trace = traced.then(|| ComponentTrace {
@@ -122,6 +125,7 @@ pub fn evaluate_payee<'a>(plan: &'a Plan, facts: &'a Facts, payee: &'a Payee, en
                 part: None,
                 carried: Decimal::ZERO,
                 bonus: None,
+                term_cap: None,
                 earned_to_date: state.earned,
                 earned_before: state.earned,
                 period_cap: None,
@@ -134,21 +138,27 @@ pub fn evaluate_payee<'a>(plan: &'a Plan, facts: &'a Facts, payee: &'a Payee, en
             // date carries over unchanged and the line is zero.
             let line = if active {
                 let earned = match carried {
-                    Some(carried) => earnings(&mut ev, component, &mut state.sum, carried, invariant, trace.as_mut()).map_err(annotate)?,
+                    Some(carried) => earnings(&mut ev, component, &mut state.sum, carried, invariant, trace.as_mut()).map_err(point)?,
                     None => Decimal::ZERO,
                 };
-                let mut change = value::sub(earned, state.earned).map_err(annotate)?;
-                if let Some(cap) = &component.cap_per_period {
-                    let limit = ev.eval_decimal(cap, None).map_err(annotate)?;
-                    let allowed = change.min(limit);
-                    if let Some(t) = trace.as_mut() {
-                        t.period_cap = Some(PeriodCapTrace { limit, change, allowed, forfeited: value::sub(change, allowed).map_err(annotate)? });
+                // language.md section 8: C(p) sums the changes of E allowed by the period
+                // cap; without one, C = E, taken as is (a sum of changes would drift from
+                // E by the rounding of inexact values, and a full clawback leave a residue).
+                let cumulative = match &component.cap_per_period {
+                    Some(cap) => {
+                        let cap_at = |e: EvalError| annotate(e.at(cap.span));
+                        let change = value::sub(earned, state.earned).map_err(cap_at)?;
+                        let limit = ev.eval_decimal(cap, None).map_err(annotate)?;
+                        let allowed = change.min(limit);
+                        if let Some(t) = trace.as_mut() {
+                            t.period_cap = Some(PeriodCapTrace { limit, change, allowed, forfeited: value::sub(change, allowed).map_err(cap_at)? });
+                        }
+                        value::add(state.cumulative, allowed).map_err(cap_at)?
                     }
-                    change = allowed;
-                }
-                let cumulative = value::add(state.cumulative, change).map_err(annotate)?;
-                let rounded = round(cumulative, digits, plan.rounding);
-                let line = value::sub(rounded, state.paid).map_err(annotate)?;
+                    None => earned,
+                };
+                let rounded = round_exact(cumulative, digits, plan.rounding).ok_or_else(|| point(too_large(&format!("the earnings of `{}` to date", component.name), cumulative, plan)))?;
+                let line = value::sub(rounded, state.paid).map_err(point)?;
                 if let Some(t) = trace.as_mut() {
                     t.earned_to_date = earned;
                     t.cumulative = cumulative;
@@ -160,25 +170,30 @@ pub fn evaluate_payee<'a>(plan: &'a Plan, facts: &'a Facts, payee: &'a Payee, en
             } else {
                 Decimal::ZERO
             };
-            total = value::add(total, line).map_err(annotate)?;
+            total = value::add(total, line).map_err(point)?;
             lines.push(Line { name: component.name.clone(), kind: LineKind::Component, amount: line });
             component_traces.extend(trace);
         }
-        lines_to_date = value::add(lines_to_date, total).map_err(annotate)?;
+        // Errors of the ledger's own sums point at the draw, else `cap total`, else the
+        // first component (the figures they add up).
+        let ledger_at = |e: EvalError| annotate(at(ledger_span(plan))(e));
+        lines_to_date = value::add(lines_to_date, total).map_err(ledger_at)?;
 
         let mut cap_trace = None;
         if let Some(cap) = &plan.cap_total {
+            let cap_at = |e: EvalError| annotate(e.at(cap.span));
             let mut cap_line = Decimal::ZERO;
             if active {
-                let limit = round(ev.eval_decimal(cap, None).map_err(annotate)?, digits, plan.rounding);
-                let taken = -(value::sub(lines_to_date, limit).map_err(annotate)?.max(Decimal::ZERO));
-                cap_line = value::sub(taken, cap_taken).map_err(annotate)?;
+                let unrounded = ev.eval_decimal(cap, None).map_err(annotate)?;
+                let limit = round_exact(unrounded, digits, plan.rounding).ok_or_else(|| cap_at(too_large("`cap total`", unrounded, plan)))?;
+                let taken = -(value::sub(lines_to_date, limit).map_err(cap_at)?.max(Decimal::ZERO));
+                cap_line = value::sub(taken, cap_taken).map_err(cap_at)?;
                 if traced {
                     cap_trace = Some(CapTotalTrace { limit, lines_to_date, taken_to_date: taken, taken_before: cap_taken, line: cap_line });
                 }
                 cap_taken = taken;
             }
-            total = value::add(total, cap_line).map_err(annotate)?;
+            total = value::add(total, cap_line).map_err(cap_at)?;
             lines.push(Line { name: "cap".into(), kind: LineKind::Cap, amount: cap_line });
         }
 
@@ -186,26 +201,27 @@ pub fn evaluate_payee<'a>(plan: &'a Plan, facts: &'a Facts, payee: &'a Payee, en
         if let Some(draw) = &plan.draw {
             let in_draw = active && first_active.is_some_and(|first| i >= first && draw.periods.is_none_or(|n| i < first.saturating_add(n as usize)));
             if in_draw {
+                let draw_at = |e: EvalError| annotate(e.at(draw.amount.span));
                 let mut amount = ev.eval_decimal(&draw.amount, None).map_err(annotate)?;
                 if plan.prorate {
                     let days = Decimal::from(period.end.signed_duration_since(period.start).num_days() + 1);
                     let active_part = Decimal::from(active_days(payee, period.start, period.end));
-                    amount = value::div(value::mul(amount, active_part).map_err(annotate)?, days).map_err(annotate)?;
+                    amount = value::div(value::mul(amount, active_part).map_err(draw_at)?, days).map_err(draw_at)?;
                 }
                 ledger.draw_period = true;
-                ledger.draw_amount = round(amount, digits, plan.rounding);
-                ledger.draw = value::sub(ledger.draw_amount, total).map_err(annotate)?.max(Decimal::ZERO);
+                ledger.draw_amount = round_exact(amount, digits, plan.rounding).ok_or_else(|| draw_at(too_large("the draw", amount, plan)))?;
+                ledger.draw = value::sub(ledger.draw_amount, total).map_err(draw_at)?.max(Decimal::ZERO);
             }
             lines.push(Line { name: "draw".into(), kind: LineKind::Draw, amount: ledger.draw });
         }
-        let with_draw = value::add(total, ledger.draw).map_err(annotate)?;
+        let with_draw = value::add(total, ledger.draw).map_err(ledger_at)?;
         ledger.carry = if with_draw < Decimal::ZERO { -with_draw } else { Decimal::ZERO };
         if balance > Decimal::ZERO {
-            ledger.recovery = -(balance.min(value::sub(with_draw, ledger.draw_amount).map_err(annotate)?.max(Decimal::ZERO)));
+            ledger.recovery = -(balance.min(value::sub(with_draw, ledger.draw_amount).map_err(ledger_at)?.max(Decimal::ZERO)));
         }
-        ledger.payout = value::add(value::add(with_draw, ledger.carry).map_err(annotate)?, ledger.recovery).map_err(annotate)?;
+        ledger.payout = value::add(value::add(with_draw, ledger.carry).map_err(ledger_at)?, ledger.recovery).map_err(ledger_at)?;
         let recoverable = if plan.draw.as_ref().is_some_and(|d| d.kind == DrawKind::Recoverable) { ledger.draw } else { Decimal::ZERO };
-        balance = value::add(value::add(value::add(balance, recoverable).map_err(annotate)?, ledger.carry).map_err(annotate)?, ledger.recovery).map_err(annotate)?;
+        balance = value::add(value::add(value::add(balance, recoverable).map_err(ledger_at)?, ledger.carry).map_err(ledger_at)?, ledger.recovery).map_err(ledger_at)?;
         ledger.balance_after = balance;
         lines.push(Line { name: "carry".into(), kind: LineKind::Carry, amount: ledger.carry });
         lines.push(Line { name: "recovery".into(), kind: LineKind::Recovery, amount: ledger.recovery });
@@ -214,6 +230,15 @@ pub fn evaluate_payee<'a>(plan: &'a Plan, facts: &'a Facts, payee: &'a Payee, en
             if line.amount.is_zero() {
                 line.amount = Decimal::ZERO;
             }
+            // Every line is printed with exactly the currency's minor digits (cli.md): a
+            // sum of rounded amounts too large to keep them is an error, never a line
+            // with fewer decimals.
+            if !holds_digits(line.amount, digits) {
+                return Err(annotate(at(line_span(plan, line))(too_large(&format!("the `{}` line", line.name), line.amount, plan))));
+            }
+        }
+        if !holds_digits(balance, digits) {
+            return Err(ledger_at(too_large("the balance owed", balance, plan)));
         }
 
         if traced {
@@ -253,6 +278,56 @@ fn show_value(value: &Value) -> String {
     }
 }
 
+/// Points an error that points nowhere yet at `span`: an error of the engine's own
+/// arithmetic (an overflow summing earnings, slicing tiers, applying caps) at the plan
+/// text of what was being computed.
+fn at(span: Option<Span>) -> impl Fn(EvalError) -> EvalError + Copy {
+    move |e| match span {
+        Some(s) => e.at(s),
+        None => e,
+    }
+}
+
+/// What an error in a component's own arithmetic points at: a commission's `rate`, or
+/// its `on` measure without one; a bonus's or a spif's `pay`.
+fn component_span(plan: &Plan, component: &Component) -> Option<Span> {
+    match &component.kind {
+        ComponentKind::Commission(c) => c.rate.as_ref().map(|r| r.span).or_else(|| plan.measures.get(c.on).map(|m| m.expr.span)),
+        ComponentKind::Bonus(b) => Some(b.pay.span),
+        ComponentKind::Spif(s) => Some(s.pay.span),
+    }
+}
+
+/// What an error of the ledger (draw, carry, recovery, payout, balance) points at: the
+/// draw, else `cap total`, else the first component.
+fn ledger_span(plan: &Plan) -> Option<Span> {
+    plan.draw
+        .as_ref()
+        .map(|d| d.amount.span)
+        .or_else(|| plan.cap_total.as_ref().map(|c| c.span))
+        .or_else(|| plan.components.first().and_then(|c| component_span(plan, c)))
+}
+
+/// What an error about a line points at.
+fn line_span(plan: &Plan, line: &Line) -> Option<Span> {
+    match line.kind {
+        LineKind::Component => plan.components.iter().find(|c| c.name == line.name).and_then(|c| component_span(plan, c)),
+        LineKind::Cap => plan.cap_total.as_ref().map(|c| c.span),
+        _ => ledger_span(plan),
+    }
+}
+
+/// An amount that cannot be held to the currency's minor unit (rust_decimal's 28
+/// significant digits leave no room for them).
+fn too_large(what: &str, amount: Decimal, plan: &Plan) -> EvalError {
+    let digits = plan.currency.minor_units();
+    let code = plan.currency.code();
+    EvalError::new(format!("{what}, {amount} {code}, cannot be rounded to {digits} decimals")).help(format!(
+        "payplan computes with 28 significant digits, so a {code} amount held to {digits} decimals is at most {}; check the amounts and rates that make this one",
+        largest_with_digits(digits)
+    ))
+}
+
 /// `E(p)` of a component at the evaluator's period end.
 fn earnings(ev: &mut Evaluator<'_>, component: &Component, sum: &mut Decimal, progress: &mut Progress, invariant: bool, trace: Option<&mut ComponentTrace>) -> Result<Decimal> {
     let plan = ev.plan;
@@ -262,14 +337,18 @@ fn earnings(ev: &mut Evaluator<'_>, component: &Component, sum: &mut Decimal, pr
             let low = if commission.in_period { period.start } else { plan.term_start };
             let part = commission_part(ev, component, commission, low, period.end, progress, invariant, trace.is_some())?;
             let earned = if commission.in_period {
-                // Each period alone; E is their running sum.
+                // Each period alone through booking caps and gate; E is their running
+                // sum, and the term cap bounds it (language.md section 8: earnings to
+                // date), as for a per-period bonus.
                 let carried = *sum;
-                *sum = value::add(*sum, part.earned)?;
+                *sum = value::add(*sum, part.earned).map_err(at(component_span(plan, component)))?;
+                let (capped, term_cap) = term_cap(ev, component, *sum)?;
                 if let Some(t) = trace {
                     t.carried = carried;
                     t.part = Some(part);
+                    t.term_cap = term_cap;
                 }
-                *sum
+                capped
             } else {
                 let earned = part.earned;
                 if let Some(t) = trace {
@@ -287,7 +366,7 @@ fn earnings(ev: &mut Evaluator<'_>, component: &Component, sum: &mut Decimal, pr
             let pay = if holds.unwrap_or(true) { ev.eval_decimal(&bonus.pay, None)? } else { Decimal::ZERO };
             let carried = *sum;
             let earned = if bonus.per_period {
-                *sum = value::add(*sum, pay)?;
+                *sum = value::add(*sum, pay).map_err(|e| e.at(bonus.pay.span))?;
                 *sum
             } else {
                 pay
@@ -311,7 +390,8 @@ fn earnings(ev: &mut Evaluator<'_>, component: &Component, sum: &mut Decimal, pr
 }
 
 /// A commission's earnings over entries dated `from..=to`: per-entry earnings
-/// attributed to bookings, then booking caps, gate and term cap. Continues from
+/// attributed to bookings, then booking caps, gate and term cap (for an `in period`
+/// commission, the term cap is left to `earnings`, on the running sum). Continues from
 /// `progress` when the entries before are unchanged in what they earn.
 #[allow(clippy::too_many_arguments)]
 fn commission_part(
@@ -340,12 +420,16 @@ fn commission_part(
     if progress.memo.len() < end {
         progress.memo.resize(end, None);
     }
+    // Errors of the engine's own arithmetic on an entry point at the rate (or the `on`
+    // measure) and name the booking.
+    let point = at(component_span(ev.plan, component));
     let retroactive_band = match (&bands, retroactive) {
         (Some(b), true) => {
+            let on = at(ev.plan.measures.get(commission.on).map(|m| m.expr.span));
             let mut total = Decimal::ZERO;
             for position in start..end {
                 if ev.passes_filter(commission.rule, position, commission.filter.as_ref())? {
-                    total = value::add(total, ev.rule_entry(commission.rule, position)?.amount)?;
+                    total = value::add(total, ev.rule_entry(commission.rule, position)?.amount).map_err(on)?;
                 }
             }
             Some(band_at(b, total).ok_or_else(|| EvalError::new("internal error: no band holds the value"))?)
@@ -358,6 +442,7 @@ fn commission_part(
         }
         let entry = ev.rule_entry(commission.rule, position)?;
         let view = ev.view(entry)?;
+        let named = |e: EvalError| point(e).booking(describe(view.booking));
         let rate = match &commission.rate {
             Some(rate) => {
                 let memo = if invariant { progress.memo.get(position).copied().flatten() } else { None };
@@ -379,10 +464,10 @@ fn commission_part(
         let mut slices = Vec::new();
         let mut moved = None;
         let earned = match (&bands, &retroactive_band) {
-            (None, _) => value::mul(entry.amount, rate.unwrap_or(Decimal::ZERO))?,
+            (None, _) => value::mul(entry.amount, rate.unwrap_or(Decimal::ZERO)).map_err(named)?,
             (Some(_), Some(band)) => {
-                let band_rate = band_rate(band.value, rate)?;
-                let earned = value::mul(entry.amount, band_rate)?;
+                let band_rate = band_rate(band.value, rate).map_err(named)?;
+                let earned = value::mul(entry.amount, band_rate).map_err(named)?;
                 if traced {
                     slices.push(Slice { band: band.label.clone(), amount: entry.amount, rate: band_rate, earned });
                 }
@@ -390,30 +475,45 @@ fn commission_part(
             }
             (Some(bands), None) => {
                 let before = progress.position;
-                progress.position = value::add(progress.position, entry.amount)?;
+                progress.position = value::add(progress.position, entry.amount).map_err(named)?;
                 moved = Some((before, progress.position));
-                marginal(bands, before, progress.position, rate, traced.then_some(&mut slices))?
+                marginal(bands, before, progress.position, entry.amount, rate, traced.then_some(&mut slices)).map_err(named)?
             }
         };
         let slot = progress.by_booking.entry(entry.booking).or_insert(Decimal::ZERO);
-        *slot = value::add(*slot, earned)?;
+        *slot = value::add(*slot, earned).map_err(named)?;
         if traced {
             progress.traces.push(entry_trace(ev, entry, moved, rate, slices, None, earned));
         }
     }
     progress.consumed = end;
     let band_reached = retroactive_band.map(|b| b.label);
-    let part = finish_part(ev, component, commission.gate.as_ref(), &progress.by_booking, from, to, progress.traces.clone(), bands.as_deref(), commission.tiers.as_ref(), band_reached, traced)?;
+    // An `in period` commission's term cap bounds the running sum of its parts (in `earnings`).
+    let part = finish_part(
+        ev,
+        component,
+        commission.gate.as_ref(),
+        !commission.in_period,
+        &progress.by_booking,
+        from,
+        to,
+        progress.traces.clone(),
+        bands.as_deref(),
+        commission.tiers.as_ref(),
+        band_reached,
+        traced,
+    )?;
     progress.bands = bands;
     Ok(part)
 }
 
-/// Booking caps, gate and term cap over per-booking earnings.
+/// Booking caps, gate and (when `capped_per_term`) term cap over per-booking earnings.
 #[allow(clippy::too_many_arguments)]
 fn finish_part(
     ev: &mut Evaluator<'_>,
     component: &Component,
     gate: Option<&payplan_ir::Expr>,
+    capped_per_term: bool,
     by_booking: &BTreeMap<usize, Decimal>,
     from: NaiveDate,
     to: NaiveDate,
@@ -429,9 +529,10 @@ fn finish_part(
     };
     let mut bookings = Vec::new();
     let mut subtotal = Decimal::ZERO;
+    let point = at(component_span(ev.plan, component));
     for (booking, earned) in by_booking {
         let kept = booking_cap.map_or(*earned, |limit| (*earned).min(limit));
-        subtotal = value::add(subtotal, kept)?;
+        subtotal = value::add(subtotal, kept).map_err(point)?;
         if traced {
             let id = ev.facts.bookings.get(*booking).map(|b| b.id.clone()).unwrap_or_default();
             bookings.push(BookingEarnings { booking: id, earned: *earned, kept });
@@ -442,7 +543,7 @@ fn finish_part(
         None => None,
     };
     let gated = if gate_open == Some(false) { Decimal::ZERO } else { subtotal };
-    let (earned, term_cap) = term_cap(ev, component, gated)?;
+    let (earned, term_cap) = if capped_per_term { term_cap(ev, component, gated)? } else { (gated, None) };
     let tiers = match (tiers, bands) {
         (Some(t), Some(b)) if traced => Some(TierTrace {
             mode: if t.mode == TierMode::Marginal { "marginal" } else { "retroactive" },
@@ -471,7 +572,7 @@ fn term_cap(ev: &mut Evaluator<'_>, component: &Component, earned: Decimal) -> R
         Some(cap) => {
             let limit = ev.eval_decimal(cap, None)?;
             let capped = earned.min(limit);
-            Ok((capped, Some(TermCapTrace { limit, before: earned, removed: value::sub(earned, capped)? })))
+            Ok((capped, Some(TermCapTrace { limit, before: earned, removed: value::sub(earned, capped).map_err(|e| e.at(cap.span))? })))
         }
         None => Ok((earned, None)),
     }
@@ -521,9 +622,10 @@ fn scaled_bands(ev: &mut Evaluator<'_>, tiers: &Tiers) -> Result<Vec<CreditBand>
         }
         None => None,
     };
+    let divisor_at = at(tiers.divisor.as_ref().map(|d| d.span));
     let scale_bound = |b: Option<Decimal>| -> Result<Option<Decimal>> {
         match (b, scale) {
-            (Some(b), Some(s)) => Ok(Some(value::mul(b, s)?)),
+            (Some(b), Some(s)) => Ok(Some(value::mul(b, s).map_err(divisor_at)?)),
             (b, _) => Ok(b),
         }
     };
@@ -557,33 +659,67 @@ fn band_rate(value: BandValue, rate: Option<Decimal>) -> Result<Decimal> {
     }
 }
 
-/// Earnings of moving the tier position from `from` to `to` across marginal bands:
-/// each slice at its band's rate, negative when moving down (a reversal unwinds).
-fn marginal(bands: &[CreditBand], from: Decimal, to: Decimal, rate: Option<Decimal>, mut slices: Option<&mut Vec<Slice>>) -> Result<Decimal> {
+/// Earnings of moving the tier position from `from` to `to` (by an entry of `credit`)
+/// across marginal bands: each slice at its band's rate, negative when moving down (a
+/// reversal unwinds).
+///
+/// The slices add up exactly to the credit: every slice but the last is held to the
+/// decimals the credit's magnitude leaves room for (so that their sums are exact), and
+/// the last is what they leave of the credit. Band edges from a prorated quota carry 28
+/// digits, and the differences between them would otherwise miss the credit in the
+/// last digit.
+fn marginal(bands: &[CreditBand], from: Decimal, to: Decimal, credit: Decimal, rate: Option<Decimal>, mut slices: Option<&mut Vec<Slice>>) -> Result<Decimal> {
     let (low, high, downwards) = if to >= from { (from, to, false) } else { (to, from, true) };
-    let mut earned = Decimal::ZERO;
-    let mut slice = |band: &CreditBand| -> Result<()> {
+    let digits = widest_scale(credit);
+    // Slices in band order either way, so that unwinding a move adds up the same
+    // figures negated, in the same order, and cancels it exactly.
+    // (Held in place: a move crosses a band edge or two, and this runs once per entry.)
+    let mut parts: smallvec::SmallVec<[(&CreditBand, Decimal); 4]> = smallvec::SmallVec::new();
+    for band in bands {
         let start = band.lower.map_or(low, |l| l.max(low));
         let end = band.upper.map_or(high, |u| u.min(high));
         if end > start {
             let mut amount = value::sub(end, start)?;
+            let held = amount.round_dp_with_strategy(digits, rust_decimal::RoundingStrategy::MidpointNearestEven);
+            // (Decimals compare by value: an exact amount keeps its form, `1.50`.)
+            if held != amount {
+                amount = held;
+            }
             if downwards {
                 amount = -amount;
             }
-            let band_rate = band_rate(band.value, rate)?;
-            let slice_earned = value::mul(amount, band_rate)?;
-            earned = value::add(earned, slice_earned)?;
-            if let Some(list) = slices.as_mut() {
-                list.push(Slice { band: band.label.clone(), amount, rate: band_rate, earned: slice_earned });
-            }
+            parts.push((band, amount));
         }
-        Ok(())
-    };
-    if downwards {
-        // Unwinding passes through the bands from the top.
-        bands.iter().rev().try_for_each(&mut slice)?;
-    } else {
-        bands.iter().try_for_each(&mut slice)?;
+    }
+    if parts.is_empty() && !credit.is_zero() {
+        // A move lost below the position's last digit: the credit in the band at the position.
+        let holding = bands.iter().find(|b| {
+            if downwards {
+                b.lower.is_none_or(|l| from > l) && b.upper.is_none_or(|u| from <= u)
+            } else {
+                b.lower.is_none_or(|l| from >= l) && b.upper.is_none_or(|u| from < u)
+            }
+        });
+        parts.extend(holding.map(|band| (band, credit)));
+    }
+    if let Some(((_, last), others)) = parts.split_last_mut() {
+        let mut covered = Decimal::ZERO;
+        for (_, amount) in others.iter() {
+            covered = value::add(covered, *amount)?;
+        }
+        let rest = value::sub(credit, covered)?;
+        if *last != rest {
+            *last = rest;
+        }
+    }
+    let mut earned = Decimal::ZERO;
+    for (band, amount) in parts {
+        let band_rate = band_rate(band.value, rate)?;
+        let slice_earned = value::mul(amount, band_rate)?;
+        earned = value::add(earned, slice_earned)?;
+        if let Some(list) = slices.as_mut() {
+            list.push(Slice { band: band.label.clone(), amount, rate: band_rate, earned: slice_earned });
+        }
     }
     Ok(earned)
 }
@@ -604,7 +740,7 @@ fn spif_part(ev: &mut Evaluator<'_>, component: &Component, spif: &Spif, from: N
             continue;
         }
         let view = ev.view(entry)?;
-        let named = |e: EvalError| e.booking(describe(view.booking));
+        let named = |e: EvalError| e.at(spif.pay.span).booking(describe(view.booking));
         if let Some(when) = &spif.when {
             if !ev.eval_bool(when, Some(&view)).map_err(named)? {
                 continue;
@@ -613,21 +749,21 @@ fn spif_part(ev: &mut Evaluator<'_>, component: &Component, spif: &Spif, from: N
         let pay = ev.eval_decimal(&spif.pay, Some(&view)).map_err(named)?;
         let earned = match spif.basis {
             SpifBasis::PerBooking => {
-                let once = value::mul(pay, entry.share)?;
+                let once = value::mul(pay, entry.share).map_err(named)?;
                 if entry.reversal {
                     -once
                 } else {
                     once
                 }
             }
-            SpifBasis::OfCredit => value::mul(pay, entry.amount)?,
+            SpifBasis::OfCredit => value::mul(pay, entry.amount).map_err(named)?,
         };
         let slot = progress.by_booking.entry(entry.booking).or_insert(Decimal::ZERO);
-        *slot = value::add(*slot, earned)?;
+        *slot = value::add(*slot, earned).map_err(named)?;
         if traced {
             progress.traces.push(entry_trace(ev, entry, None, None, Vec::new(), Some(pay), earned));
         }
     }
     progress.consumed = end;
-    finish_part(ev, component, None, &progress.by_booking, from, to, progress.traces.clone(), None, None, None, traced)
+    finish_part(ev, component, None, true, &progress.by_booking, from, to, progress.traces.clone(), None, None, None, traced)
 }

@@ -104,17 +104,22 @@ pub struct ComponentTrace {
     /// this period alone for `in period` measures).
     pub part: Option<Part>,
     /// Earnings of earlier periods carried into E (the running sum of `in period`
-    /// commissions and per-period bonuses); zero otherwise.
+    /// commissions and per-period bonuses, before the term cap); zero otherwise.
     pub carried: Decimal,
     /// For bonuses: the condition and amount.
     pub bonus: Option<BonusTrace>,
+    /// For `in period` commissions: the term cap on the running sum `carried + part`
+    /// (earnings to date); a to-date commission's term cap is in its part. Absent from
+    /// JSON when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub term_cap: Option<TermCapTrace>,
     /// `E(p)`: earnings to date after booking caps, gate and term cap.
     pub earned_to_date: Decimal,
     /// `E(p-1)`.
     pub earned_before: Decimal,
     /// The per-period cap, if any.
     pub period_cap: Option<PeriodCapTrace>,
-    /// `C(p)`: cumulative earnings after the per-period cap.
+    /// `C(p)`: cumulative earnings after the per-period cap: `E(p)` itself without one.
     pub cumulative: Decimal,
     /// `round(C(p))`.
     pub cumulative_rounded: Decimal,
@@ -143,7 +148,8 @@ pub struct Part {
     pub subtotal: Decimal,
     /// The gate at the period end, if any (`false`: earnings held at zero).
     pub gate: Option<bool>,
-    /// The term cap, if any.
+    /// The term cap, if any (to-date commissions and spifs; an `in period`
+    /// commission's term cap is on the component, over the running sum).
     pub term_cap: Option<TermCapTrace>,
     /// The result.
     pub earned: Decimal,
@@ -223,7 +229,8 @@ pub struct EntryTrace {
 pub struct Slice {
     /// The band as written.
     pub band: String,
-    /// Credit in the band (negative when unwinding).
+    /// Credit in the band (negative when unwinding). An entry's slices add up exactly to
+    /// its credit: the last is what the others leave of it.
     pub amount: Decimal,
     /// The rate paid on it (band rate, or base rate times multiplier).
     pub rate: Decimal,

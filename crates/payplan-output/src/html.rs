@@ -162,6 +162,9 @@ fn component(out: &mut String, c: &ComponentTrace, digits: u32, cur: &str) {
     if !c.carried.is_zero() {
         steps.push(format!("earlier periods {}", grouped(c.carried, digits)));
     }
+    if let Some(cap) = c.term_cap.as_ref().filter(|cap| !cap.removed.is_zero()) {
+        steps.push(format!("term cap {} removed {}", grouped(cap.limit, digits), exact_short(cap.removed, digits)));
+    }
     steps.push(format!("earned to date {}", exact_short(c.earned_to_date, digits)));
     if let Some(cap) = &c.period_cap {
         steps.push(format!("period cap {}: change {} allowed {}", grouped(cap.limit, digits), exact_short(cap.change, digits), exact_short(cap.allowed, digits)));

@@ -108,6 +108,9 @@ fn component_text(out: &mut String, c: &ComponentTrace, digits: u32, cur: &str) 
     if !c.carried.is_zero() {
         line_with_figure(out, 6, "earned in earlier periods", &exact(c.carried, digits));
     }
+    if let Some(cap) = c.term_cap.as_ref().filter(|cap| !cap.removed.is_zero()) {
+        line_with_figure(out, 6, &format!("term cap {} removes", exact(cap.limit, digits)), &exact(-cap.removed, digits));
+    }
     line_with_figure(out, 6, "earned to date (E)", &exact(c.earned_to_date, digits));
     if let Some(cap) = &c.period_cap {
         line_with_figure(
