@@ -161,14 +161,22 @@ impl Built {
         if let (Some(last), Some(first)) = (self.splits.last(), later.splits.first()) {
             self.splits_out_of_order |= (&last.booking, &last.payee) > (&first.booking, &first.payee);
         }
-        self.payees.append(&mut later.payees);
-        self.bookings.append(&mut later.bookings);
-        self.currency_from_amount.append(&mut later.currency_from_amount);
-        self.splits.append(&mut later.splits);
-        self.quotas.append(&mut later.quotas);
-        self.metrics.append(&mut later.metrics);
-        self.fx.append(&mut later.fx);
-        self.accounts.append(&mut later.accounts);
+        /// `later` after `rows`; taken whole when `rows` is empty (no copy).
+        fn join<T>(rows: &mut Vec<T>, mut later: Vec<T>) {
+            if rows.is_empty() {
+                *rows = later;
+            } else {
+                rows.append(&mut later);
+            }
+        }
+        join(&mut self.payees, later.payees);
+        join(&mut self.bookings, later.bookings);
+        join(&mut self.currency_from_amount, later.currency_from_amount);
+        join(&mut self.splits, later.splits);
+        join(&mut self.quotas, later.quotas);
+        join(&mut self.metrics, later.metrics);
+        join(&mut self.fx, later.fx);
+        join(&mut self.accounts, later.accounts);
         self.failed_payee_ids.append(&mut later.failed_payee_ids);
         self.failed_booking_ids.append(&mut later.failed_booking_ids);
         self.failed_references.append(&mut later.failed_references);
