@@ -57,127 +57,152 @@ pub struct Credits {
     pub outside_term: usize,
 }
 
-/// The order [`credit_in`] gives entries in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Order {
-    /// The processing order of section 5 ([`Entry::order_key`]).
-    Processing,
-    /// By payee, then in processing order: each payee's entries side by side, as the
-    /// payees' evaluation reads them.
-    ByPayee,
-}
-
 /// Runs every credit rule over every booking: the entries in processing order.
 pub fn credit(plan: &Plan, facts: &Facts) -> Result<Credits> {
-    credit_in(plan, facts, Order::Processing)
+    let (mut entries, outside_term) = credit_bookings(plan, facts, 0..facts.bookings.len())?;
+    sort_in_processing_order(&mut entries);
+    Ok(Credits { entries, outside_term })
 }
 
-/// Runs every credit rule over every booking, the entries in `order`.
-pub fn credit_in(plan: &Plan, facts: &Facts, order: Order) -> Result<Credits> {
-    // One vector for every rule's entries (a rule's are `by_rule[rule]`), sized for
-    // a booking credited once per split row: no growing, no second copy.
-    let mut entries: Vec<Entry> = Vec::with_capacity(facts.bookings.len().saturating_add(facts.splits.len()));
+/// Every credit entry of the run in parts, each part the entries of a run of bookings
+/// in the order they were made (not sorted), and the count of entries outside the
+/// term. The parts are credited in parallel when enabled; the first error in booking
+/// order wins, as in one pass.
+pub fn credit_parts(plan: &Plan, facts: &Facts) -> Result<(Vec<Vec<Entry>>, usize)> {
+    #[cfg(feature = "parallel")]
+    let results: Vec<Result<(Vec<Entry>, usize)>> = {
+        use rayon::prelude::*;
+        let parts = rayon::current_num_threads().max(1) * 4;
+        let size = facts.bookings.len().div_ceil(parts).max(1);
+        let ranges: Vec<std::ops::Range<usize>> = (0..facts.bookings.len()).step_by(size).map(|start| start..(start + size).min(facts.bookings.len())).collect();
+        ranges.into_par_iter().map(|range| credit_bookings(plan, facts, range)).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let results = vec![credit_bookings(plan, facts, 0..facts.bookings.len())];
+    let mut parts = Vec::with_capacity(results.len());
+    let mut outside_term = 0usize;
+    for result in results {
+        let (entries, outside) = result?;
+        parts.push(entries);
+        outside_term += outside;
+    }
+    Ok((parts, outside_term))
+}
+
+/// Credits the bookings at `bookings`, one after the other, each by every rule in rule
+/// order (a rollup right after its base rule's entries of the same booking): the
+/// entries in the order made, and how many fell outside the term.
+fn credit_bookings(plan: &Plan, facts: &Facts, bookings: std::ops::Range<usize>) -> Result<(Vec<Entry>, usize)> {
+    // Sized for a booking credited once per split row: no growing, no second copy.
+    let room = bookings.len().saturating_mul(facts.bookings.len().saturating_add(facts.splits.len())) / facts.bookings.len().max(1);
+    let mut entries: Vec<Entry> = Vec::with_capacity(room);
+    // This booking's entries of each rule (positions in `entries`), for rollups.
     let mut by_rule: Vec<std::ops::Range<usize>> = vec![0..0; plan.rules.len()];
     let mut outside_term = 0usize;
     let mut evaluator = Evaluator::for_crediting(plan, facts);
     let mut recipients = Vec::new();
-    for &rule_id in &plan.rule_order {
-        let Some(rule) = plan.rules.get(rule_id) else { continue };
-        let first = entries.len();
-        if let Recipients::Rollup { rule: base, all_levels } = &rule.recipients {
-            for position in by_rule.get(*base).cloned().unwrap_or(0..0) {
-                let Some(entry) = entries.get(position).copied() else { continue };
-                let mut manager = facts.manager_index(entry.payee);
-                // INVARIANT: the loader rejects manager cycles, so this chain ends; the
-                // depth limit keeps a pathological org chart from multiplying entries.
-                let mut hops = 0usize;
-                while let Some(m) = manager {
-                    hops += 1;
-                    if hops > MAX_MANAGER_LEVELS {
-                        let who = facts.payees.get(entry.payee).map_or("", |p| p.id.as_str());
-                        return Err(EvalError::new(format!("the manager chain above `{who}` is more than {MAX_MANAGER_LEVELS} levels deep"))
-                            .help("check the `manager` column of payees.csv"));
+    for index in bookings {
+        let Some(booking) = facts.bookings.get(index) else { continue };
+        let mut booking_fx = None;
+        for &rule_id in &plan.rule_order {
+            let Some(rule) = plan.rules.get(rule_id) else { continue };
+            let first = entries.len();
+            if let Recipients::Rollup { rule: base, all_levels } = &rule.recipients {
+                for position in by_rule.get(*base).cloned().unwrap_or(0..0) {
+                    let Some(entry) = entries.get(position).copied() else { continue };
+                    let mut manager = facts.manager_index(entry.payee);
+                    // INVARIANT: the loader rejects manager cycles, so this chain ends; the
+                    // depth limit keeps a pathological org chart from multiplying entries.
+                    let mut hops = 0usize;
+                    while let Some(m) = manager {
+                        hops += 1;
+                        if hops > MAX_MANAGER_LEVELS {
+                            let who = facts.payees.get(entry.payee).map_or("", |p| p.id.as_str());
+                            return Err(EvalError::new(format!("the manager chain above `{who}` is more than {MAX_MANAGER_LEVELS} levels deep"))
+                                .help("check the `manager` column of payees.csv"));
+                        }
+                        entries.push(Entry { rule: rule_id, payee: m, rolled_up_from: Some(entry.payee), ..entry });
+                        if !*all_levels {
+                            break;
+                        }
+                        manager = facts.manager_index(m);
                     }
-                    entries.push(Entry { rule: rule_id, payee: m, rolled_up_from: Some(entry.payee), ..entry });
-                    if !*all_levels {
-                        break;
-                    }
-                    manager = facts.manager_index(m);
                 }
-            }
-        } else {
-            for (index, booking) in facts.bookings.iter().enumerate() {
-                let fx_rate = fx_rate(plan, facts, booking)?;
+            } else {
+                let fx_rate = match booking_fx {
+                    Some(rate) => rate,
+                    None => *booking_fx.insert(fx_rate(plan, facts, booking)?),
+                };
                 let view = BookingView { booking, index, fx_rate };
                 let name = |e: EvalError| e.booking(describe(booking));
-                if let Some(when) = &rule.when {
-                    if !evaluator.eval_bool(when, Some(&view)).map_err(name)? {
-                        continue;
-                    }
-                }
-                let date = match &rule.date {
-                    Some(d) => match evaluator.eval(d, Some(&view)).map_err(name)? {
-                        Value::Date(d) => d,
-                        _ => return Err(EvalError::new("internal error: a credit date that is not a date").at(d.span)),
-                    },
-                    None => booking.date,
+                let passes = match &rule.when {
+                    Some(when) => evaluator.eval_bool(when, Some(&view)).map_err(name)?,
+                    None => true,
                 };
-                let amount = match &rule.amount {
-                    Some(a) => match evaluator.eval(a, Some(&view)).map_err(name)? {
-                        Value::Money(m) => m,
-                        _ => return Err(EvalError::new("internal error: a credit amount that is not money").at(a.span)),
-                    },
-                    None => value::mul(booking.amount, fx_rate).map_err(name)?,
-                };
-                recipients_into(&mut recipients, &mut evaluator, facts, &rule.recipients, &view).map_err(name)?;
-                let in_term = date >= plan.term_start && date <= plan.term_end;
-                for &(payee, share) in &recipients {
-                    let original_amount = value::mul(booking.amount, share).map_err(name)?;
-                    let entry_amount = value::mul(amount, share).map_err(name)?;
-                    if !in_term {
-                        // Not this plan's business: neither the entry nor its reversal.
-                        outside_term += 1;
-                        continue;
-                    }
-                    let entry = Entry {
-                        rule: rule_id,
-                        payee,
-                        booking: index,
-                        date,
-                        amount: entry_amount,
-                        share,
-                        reversal: false,
-                        original_date: date,
-                        original_amount,
-                        fx_rate,
-                        rolled_up_from: None,
+                if passes {
+                    let date = match &rule.date {
+                        Some(d) => match evaluator.eval(d, Some(&view)).map_err(name)? {
+                            Value::Date(d) => d,
+                            _ => return Err(EvalError::new("internal error: a credit date that is not a date").at(d.span)),
+                        },
+                        None => booking.date,
                     };
-                    if let (Some(days), Some(cancel)) = (rule.clawback_days, booking.cancel_date) {
-                        if cancel.signed_duration_since(date).num_days() <= days {
-                            if cancel >= plan.term_start && cancel <= plan.term_end {
-                                entries.push(Entry { date: cancel, amount: -entry.amount, original_amount: -entry.original_amount, reversal: true, ..entry });
-                            } else {
-                                outside_term += 1;
+                    let amount = match &rule.amount {
+                        Some(a) => match evaluator.eval(a, Some(&view)).map_err(name)? {
+                            Value::Money(m) => m,
+                            _ => return Err(EvalError::new("internal error: a credit amount that is not money").at(a.span)),
+                        },
+                        None => value::mul(booking.amount, fx_rate).map_err(name)?,
+                    };
+                    recipients_into(&mut recipients, &mut evaluator, facts, &rule.recipients, &view).map_err(name)?;
+                    let in_term = date >= plan.term_start && date <= plan.term_end;
+                    for &(payee, share) in &recipients {
+                        let original_amount = value::mul(booking.amount, share).map_err(name)?;
+                        let entry_amount = value::mul(amount, share).map_err(name)?;
+                        if !in_term {
+                            // Not this plan's business: neither the entry nor its reversal.
+                            outside_term += 1;
+                            continue;
+                        }
+                        let entry = Entry {
+                            rule: rule_id,
+                            payee,
+                            booking: index,
+                            date,
+                            amount: entry_amount,
+                            share,
+                            reversal: false,
+                            original_date: date,
+                            original_amount,
+                            fx_rate,
+                            rolled_up_from: None,
+                        };
+                        if let (Some(days), Some(cancel)) = (rule.clawback_days, booking.cancel_date) {
+                            if cancel.signed_duration_since(date).num_days() <= days {
+                                if cancel >= plan.term_start && cancel <= plan.term_end {
+                                    entries.push(Entry { date: cancel, amount: -entry.amount, original_amount: -entry.original_amount, reversal: true, ..entry });
+                                } else {
+                                    outside_term += 1;
+                                }
                             }
                         }
+                        entries.push(entry);
                     }
-                    entries.push(entry);
                 }
             }
-        }
-        if let Some(range) = by_rule.get_mut(rule_id) {
-            *range = first..entries.len();
+            if let Some(range) = by_rule.get_mut(rule_id) {
+                *range = first..entries.len();
+            }
         }
     }
-    sort_entries(&mut entries, order);
-    Ok(Credits { entries, outside_term })
+    Ok((entries, outside_term))
 }
 
-/// Sorts entries in `order`, keeping the generation order of equal keys (as a stable
-/// sort would), without a second copy of the entries: the keys are packed into
-/// integers, sorted (in parallel when enabled), and the entries moved into place along
-/// the cycles of the permutation.
-fn sort_entries(entries: &mut [Entry], order: Order) {
+/// Sorts entries by [`Entry::order_key`], keeping the generation order of equal keys
+/// (as a stable sort would), without a second copy of the entries: the keys are packed
+/// into integers, sorted (in parallel when enabled), and the entries moved into place
+/// along the cycles of the permutation.
+fn sort_in_processing_order(entries: &mut [Entry]) {
     // The key and the generation position in 128 bits. Dates are days from 0001-01-01
     // (under 2^22 up to year 9999); the indices fit their fields for any data set that
     // fits in memory (checked: otherwise a plain stable sort).
@@ -185,10 +210,7 @@ fn sort_entries(entries: &mut [Entry], order: Order) {
     let packable = fits(entries.len(), 32)
         && entries.iter().all(|e| fits(e.booking, 32) && fits(e.payee, 24) && fits(e.rule, 16) && e.date.num_days_from_ce() >= 0);
     if !packable {
-        match order {
-            Order::Processing => entries.sort_by_key(Entry::order_key),
-            Order::ByPayee => entries.sort_by_key(|e| (e.payee, e.order_key())),
-        }
+        entries.sort_by_key(Entry::order_key);
         return;
     }
     let mut keys: Vec<u128> = entries
@@ -198,11 +220,7 @@ fn sort_entries(entries: &mut [Entry], order: Order) {
             let day = u128::from(e.date.num_days_from_ce().unsigned_abs());
             let (booking, payee, rule) = (e.booking as u128, e.payee as u128, e.rule as u128);
             let reversal = u128::from(e.reversal);
-            let key = match order {
-                Order::Processing => day << 105 | booking << 73 | reversal << 72 | payee << 48 | rule << 32,
-                Order::ByPayee => payee << 104 | day << 81 | booking << 49 | reversal << 48 | rule << 32,
-            };
-            key | position as u128
+            day << 105 | booking << 73 | reversal << 72 | payee << 48 | rule << 32 | position as u128
         })
         .collect();
     #[cfg(feature = "parallel")]

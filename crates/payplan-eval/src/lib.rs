@@ -159,8 +159,7 @@ pub fn evaluate_one(plan: &Plan, facts: &Facts, payee: &str) -> Result<Option<Ou
 /// dates), in processing order: everything the payee's lines are computed from. Empty
 /// when the payee is not eligible.
 pub fn paid_entries(plan: &Plan, facts: &Facts, payee: usize) -> Result<Vec<Entry>> {
-    // Each payee's entries side by side (in processing order), as they are read below.
-    let credits = credit::credit_in(plan, facts, credit::Order::ByPayee)?;
+    let credits = credit::credit(plan, facts)?;
     let eligible = eligibility(plan, facts)?;
     if !eligible.get(payee).copied().unwrap_or(false) {
         return Ok(Vec::new());
@@ -185,12 +184,13 @@ fn paid_on(payee: &payplan_facts::Payee, date: chrono::NaiveDate) -> bool {
 
 /// The run, with the traces asked for.
 fn evaluate_payees(plan: &Plan, facts: &Facts, tracing: Tracing, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<(Outcome, Vec<trace::PayeeTrace>)> {
-    let credits = credit::credit(plan, facts)?;
+    // Entries in parts, as made (each payee sorts its own below, in parallel).
+    let (parts, outside_term) = credit::credit_parts(plan, facts)?;
     let eligible = eligibility(plan, facts)?;
 
     let mut per_payee: Vec<Vec<&Entry>> = vec![Vec::new(); facts.payees.len()];
     let mut unpaid = Vec::new();
-    for entry in &credits.entries {
+    for entry in parts.iter().flatten() {
         let Some(payee) = facts.payees.get(entry.payee) else { continue };
         let is_eligible = eligible.get(entry.payee).copied().unwrap_or(false);
         let reason = if !is_eligible {
@@ -238,8 +238,14 @@ fn evaluate_payees(plan: &Plan, facts: &Facts, tracing: Tracing, progress: &(dyn
         .collect();
     let total = work.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let evaluate_one = |(index, entries): (usize, Vec<&Entry>)| -> Result<(PayeeResult, Option<trace::PayeeTrace>)> {
+    let evaluate_one = |(index, mut entries): (usize, Vec<&Entry>)| -> Result<(PayeeResult, Option<trace::PayeeTrace>)> {
         let payee = facts.payees.get(index).ok_or_else(|| EvalError::new("internal error: no such payee"))?;
+        // The payee's entries in processing order (a stable sort: entries with equal
+        // keys keep the order they were made in), copied side by side: they are read
+        // again and again.
+        entries.sort_by_key(|e| e.order_key());
+        let own: Vec<Entry> = entries.iter().map(|e| **e).collect();
+        let entries: Vec<&Entry> = own.iter().collect();
         let result = payee::evaluate_payee(plan, facts, payee, entries, &component_plans, matches!(tracing, Tracing::One(_) | Tracing::All));
         let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         if finished.is_multiple_of(256) || finished == total {
@@ -265,7 +271,7 @@ fn evaluate_payees(plan: &Plan, facts: &Facts, tracing: Tracing, progress: &(dyn
         let id = facts.payees.get(t).map(|p| p.id.as_str()).unwrap_or_default();
         unpaid.retain(|u| u.payee == id);
     }
-    Ok((Outcome { payees, unpaid, entries_outside_term: credits.outside_term }, traces))
+    Ok((Outcome { payees, unpaid, entries_outside_term: outside_term }, traces))
 }
 
 /// Whether the payee at `payee` is eligible for the plan.
