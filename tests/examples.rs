@@ -7,12 +7,8 @@
 //! `INSTA_UPDATE=always cargo test -p payplan-tests --test examples` and review the diff.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use payplan_tests::{describe_diagnostics, read_text, run_file, workspace_path, Format};
+use payplan_tests::{describe_diagnostics, example_data_dir, read_text, run_file, workspace_path, Format, EXAMPLE_PLANS};
 use std::path::Path;
-
-fn data() -> std::path::PathBuf {
-    workspace_path("plans/data")
-}
 
 /// The file name, for messages.
 fn name(path: &Path) -> String {
@@ -40,7 +36,7 @@ fn example_plans_check_without_any_diagnostic() {
 #[test]
 fn example_plans_csv() {
     insta::glob!("../plans", "*.plan", |path| {
-        let csv = run_file(path, &data(), Format::Csv).unwrap_or_else(|e| panic!("{}: {e}", name(path)));
+        let csv = run_file(path, &example_data_dir(), Format::Csv).unwrap_or_else(|e| panic!("{}: {e}", name(path)));
         assert!(csv.starts_with("payee,period,line,amount,currency\n"));
         insta::assert_snapshot!(csv);
     });
@@ -49,7 +45,7 @@ fn example_plans_csv() {
 #[test]
 fn example_plans_table() {
     insta::glob!("../plans", "*.plan", |path| {
-        let table = run_file(path, &data(), Format::Table).unwrap_or_else(|e| panic!("{}: {e}", name(path)));
+        let table = run_file(path, &example_data_dir(), Format::Table).unwrap_or_else(|e| panic!("{}: {e}", name(path)));
         insta::assert_snapshot!(table);
     });
 }
@@ -57,7 +53,7 @@ fn example_plans_table() {
 #[test]
 fn sales_manager_json() {
     let path = workspace_path("plans/sales-manager.plan");
-    let json = run_file(&path, &data(), Format::Json).unwrap();
+    let json = run_file(&path, &example_data_dir(), Format::Json).unwrap();
     // The document parses, and amounts are strings, never JSON numbers (cli.md).
     let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
     for payee in doc["payees"].as_array().unwrap() {
@@ -76,10 +72,10 @@ fn sales_manager_json() {
 /// CSV rows of every payee and period of the term are there.
 #[test]
 fn example_runs_are_repeatable_and_complete() {
-    for plan in ["enterprise-ae", "se-overlay", "sales-manager", "sdr-partner"] {
+    for plan in EXAMPLE_PLANS {
         let path = workspace_path(&format!("plans/{plan}.plan"));
-        let first = run_file(&path, &data(), Format::Csv).unwrap();
-        let second = run_file(&path, &data(), Format::Csv).unwrap();
+        let first = run_file(&path, &example_data_dir(), Format::Csv).unwrap();
+        let second = run_file(&path, &example_data_dir(), Format::Csv).unwrap();
         assert_eq!(first, second, "{plan}");
         let rows = payplan_tests::parse_output_csv(&first).unwrap();
         let payout_rows = rows.iter().filter(|r| r.line == "payout").count();

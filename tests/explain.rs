@@ -6,17 +6,12 @@
 use payplan_eval::trace::{ComponentTrace, Part, PayeeTrace};
 use payplan_eval::{round, LineKind, Outcome};
 use payplan_ir::Plan;
+use payplan_tests::{example_data_dir, load_plan_file, workspace_path, workspace_root};
 use rust_decimal::Decimal;
 use std::path::{Path, PathBuf};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn explain_all(plan_path: &Path, data: &Path) -> (Plan, Outcome, Vec<PayeeTrace>) {
-    let source = std::fs::read_to_string(plan_path).unwrap();
-    let plan = payplan_check::check_source(&source).plan.unwrap_or_else(|| panic!("{plan_path:?} does not check"));
-    let facts = payplan_data::load_path(data, &plan.schema()).unwrap();
+    let (plan, facts) = load_plan_file(plan_path, data).unwrap_or_else(|e| panic!("{plan_path:?}: {e}"));
     let (outcome, traces) = payplan_eval::explain_all(&plan, &facts).unwrap();
     (plan, outcome, traces)
 }
@@ -117,18 +112,15 @@ fn check_additivity(plan: &Plan, outcome: &Outcome, traces: &[PayeeTrace], what:
 
 #[test]
 fn traces_add_up_on_the_example_plans() {
-    let root = root();
-    let mut plans: Vec<PathBuf> = std::fs::read_dir(root.join("plans")).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "plan")).collect();
+    let mut plans: Vec<PathBuf> = std::fs::read_dir(workspace_path("plans")).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "plan")).collect();
     plans.sort();
     assert!(!plans.is_empty());
     for plan_path in plans {
-        let (plan, outcome, traces) = explain_all(&plan_path, &root.join("plans/data"));
+        let (plan, outcome, traces) = explain_all(&plan_path, &example_data_dir());
         check_additivity(&plan, &outcome, &traces, &plan_path.display().to_string());
         // The traced run is the run: the same lines as without a trace.
         let plain = {
-            let source = std::fs::read_to_string(&plan_path).unwrap();
-            let plan = payplan_check::check_source(&source).plan.unwrap();
-            let facts = payplan_data::load_path(&root.join("plans/data"), &plan.schema()).unwrap();
+            let (plan, facts) = load_plan_file(&plan_path, &example_data_dir()).unwrap();
             payplan_eval::evaluate(&plan, &facts).unwrap()
         };
         assert_eq!(plain, outcome);
@@ -137,7 +129,7 @@ fn traces_add_up_on_the_example_plans() {
 
 #[test]
 fn traces_add_up_on_the_conformance_cases() {
-    let cases = root().join("../shared/conformance/cases");
+    let cases = workspace_root().join("../shared/conformance/cases");
     let Ok(dir) = std::fs::read_dir(&cases) else {
         eprintln!("skipped: ../shared/conformance is absent");
         return;
@@ -153,12 +145,9 @@ fn traces_add_up_on_the_conformance_cases() {
 
 #[test]
 fn statements_of_the_example_plans() {
-    let root = root();
     // One payee per plan whose statement shows the plan's mechanics.
     for (plan_file, payee) in [("enterprise-ae.plan", "E-114"), ("se-overlay.plan", "E-131"), ("sales-manager.plan", "E-105"), ("sdr-partner.plan", "E-142")] {
-        let source = std::fs::read_to_string(root.join("plans").join(plan_file)).unwrap();
-        let plan = payplan_check::check_source(&source).plan.unwrap();
-        let facts = payplan_data::load_path(&root.join("plans/data"), &plan.schema()).unwrap();
+        let (plan, facts) = load_plan_file(&workspace_path("plans").join(plan_file), &example_data_dir()).unwrap();
         let (outcome, trace) = payplan_eval::explain(&plan, &facts, payee).unwrap().unwrap();
         let result = &outcome.payees[0];
         let text = payplan_output::statement::text(&plan, result, &trace, &outcome.unpaid, None);

@@ -20,46 +20,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+use payplan_tests::{copy_dir_all, example_data_dir, files_below, payplan_binary, run_payplan, scratch_dir, workspace_path, FileState};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::OnceLock;
+use std::process::Output;
 use std::time::{Duration, Instant};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The `payplan` binary of this build (see the module docs).
-fn payplan_bin() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Some(bin) = std::env::var_os("PAYPLAN_BIN") {
-            return PathBuf::from(bin);
-        }
-        let exe = std::env::current_exe().unwrap();
-        // target/<profile>/deps/hostile-xxxx -> target/<profile>/payplan
-        let profile_dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
-        let bin = profile_dir.join(format!("payplan{}", std::env::consts::EXE_SUFFIX));
-        if !bin.exists() {
-            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-            let mut build = Command::new(cargo);
-            build.current_dir(root()).args(["build", "-p", "payplan-cli", "--bin", "payplan"]);
-            if profile_dir.file_name().is_some_and(|n| n == "release") {
-                build.arg("--release");
-            }
-            if let Some(target_dir) = profile_dir.parent() {
-                build.env("CARGO_TARGET_DIR", target_dir);
-            }
-            let status = build.status().unwrap();
-            assert!(status.success(), "could not build payplan");
-        }
-        bin
-    })
-}
 
 /// Runs `payplan ARGS` in `dir`, without colours.
 fn payplan(dir: &Path, args: &[&str]) -> Output {
-    Command::new(payplan_bin()).current_dir(dir).args(args).env("NO_COLOR", "1").env_remove("CLICOLOR_FORCE").output().unwrap()
+    run_payplan(payplan_binary(), dir, args)
 }
 
 /// stderr as text, without the loader's timing lines of work in progress (`TIMING ...`).
@@ -85,7 +53,7 @@ struct Case {
 }
 
 fn cases() -> Vec<Case> {
-    let corpus = root().join("tests/bad-input");
+    let corpus = workspace_path("tests/bad-input");
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&corpus).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
     dirs.sort();
     dirs.into_iter()
@@ -128,7 +96,7 @@ fn names_line(file: &str, message: &str) -> bool {
 /// Runs one case and returns what is wrong with its errors (nothing when it passes).
 /// The stderr of a failing run is snapshot, except for a case with an open bug.
 fn check_case(case: &Case) -> Vec<String> {
-    let corpus = root().join("tests/bad-input");
+    let corpus = workspace_path("tests/bad-input");
     let args: Vec<&str> = case.args.iter().map(String::as_str).collect();
     let human = payplan(&corpus, &args);
     let status = human.status.code().unwrap_or(-1);
@@ -264,7 +232,7 @@ fn bug_line_too_large_for_cents_is_an_error() {
 fn stderr_of_case(name: &str) -> String {
     let case = cases().into_iter().find(|c| c.name == name).unwrap();
     let args: Vec<&str> = case.args.iter().map(String::as_str).collect();
-    stderr_of(&payplan(&root().join("tests/bad-input"), &args))
+    stderr_of(&payplan(&workspace_path("tests/bad-input"), &args))
 }
 
 /// `1.234,56` is 1234.56 written the European way; the hint said `use 1.23456`, a
@@ -292,9 +260,9 @@ fn missing_column_hint_never_renames_a_known_column() {
 fn run_generated(name: &str, change: impl FnOnce(&Path)) -> (Output, Duration) {
     let dir = temp_dir(name);
     let data = dir.join("data");
-    copy_dir(&root().join("tests/bad-input/00-control/data"), &data);
+    copy_dir_all(&workspace_path("tests/bad-input/00-control/data"), &data);
     change(&data);
-    std::fs::copy(root().join("tests/bad-input/base.plan"), dir.join("base.plan")).unwrap();
+    std::fs::copy(workspace_path("tests/bad-input/base.plan"), dir.join("base.plan")).unwrap();
     let started = Instant::now();
     let output = payplan(&dir, &["run", "base.plan", "--data", "data", "--format", "csv"]);
     let elapsed = started.elapsed();
@@ -302,23 +270,9 @@ fn run_generated(name: &str, change: impl FnOnce(&Path)) -> (Output, Duration) {
     (output, elapsed)
 }
 
+/// A fresh, empty folder for one test, under the system's temporary folder.
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("payplan-hostile-{}-{name}", std::process::id()));
-    std::fs::remove_dir_all(&dir).ok();
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
+    scratch_dir(std::env::temp_dir(), &format!("payplan-hostile-{name}"))
 }
 
 fn append(path: &Path, text: &str) {
@@ -402,7 +356,7 @@ fn a_manager_chain_deeper_than_the_engine_follows_is_an_error() {
     // 150 payees, each managing the next; `rollup direct all levels` climbs the chain.
     let dir = temp_dir("manager-chain");
     let data = dir.join("data");
-    copy_dir(&root().join("tests/bad-input/00-control/data"), &data);
+    copy_dir_all(&workspace_path("tests/bad-input/00-control/data"), &data);
     let mut payees = String::from("id,name,role,manager,start_date,end_date,target_incentive\n");
     for i in 0..150 {
         let manager = if i == 0 { String::new() } else { format!("m{:03}", i - 1) };
@@ -486,32 +440,13 @@ fn just_under_the_plan_limits_checks_clean() {
 
 // ---------------------------------------------------------------- inputs never change
 
-/// Every file under `dir` with its bytes and modification time.
-fn snapshot_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>, std::time::SystemTime)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let metadata = std::fs::metadata(&path).unwrap();
-                out.push((path.clone(), std::fs::read(&path).unwrap(), metadata.modified().unwrap()));
-            }
-        }
-    }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
-}
-
 #[test]
 fn inputs_are_never_modified() {
     let dir = temp_dir("read-only");
     let inputs = dir.join("inputs");
     // The example plans (with their test snapshots) and their data set.
-    copy_dir(&root().join("plans/data"), &inputs.join("data"));
-    for entry in std::fs::read_dir(root().join("plans")).unwrap().flatten() {
+    copy_dir_all(&example_data_dir(), &inputs.join("data"));
+    for entry in std::fs::read_dir(workspace_path("plans")).unwrap().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if entry.path().is_file() && (name.ends_with(".plan") || name.ends_with(".plan.snap")) {
             std::fs::copy(entry.path(), inputs.join(&name)).unwrap();
@@ -519,9 +454,9 @@ fn inputs_are_never_modified() {
     }
     let outputs = dir.join("outputs");
     std::fs::create_dir_all(&outputs).unwrap();
-    let before = snapshot_files(&inputs);
+    let before = files_below(&inputs);
     assert!(before.len() >= 10, "the example plans, their snapshots and data");
-    let mut plans: Vec<String> = before.iter().filter(|(p, _, _)| p.extension().is_some_and(|x| x == "plan")).map(|(p, _, _)| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    let mut plans: Vec<String> = before.iter().filter(|f| f.path.extension().is_some_and(|x| x == "plan")).map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned()).collect();
     plans.sort();
     for plan in &plans {
         let plan_path = format!("inputs/{plan}");
@@ -542,9 +477,9 @@ fn inputs_are_never_modified() {
     }
     // `payplan test` on the folder, and a failing data set (errors must not touch it either).
     assert!(payplan(&dir, &["test", "inputs"]).status.success());
-    let after = snapshot_files(&inputs);
+    let after = files_below(&inputs);
     assert_eq!(before.len(), after.len(), "files were added or removed among the inputs");
-    for ((path, bytes, modified), (_, bytes_after, modified_after)) in before.iter().zip(&after) {
+    for (FileState { path, bytes, modified }, FileState { bytes: bytes_after, modified: modified_after, .. }) in before.iter().zip(&after) {
         assert!(bytes == bytes_after, "{} changed", path.display());
         assert_eq!(modified, modified_after, "{} was written to", path.display());
     }
@@ -555,13 +490,13 @@ fn inputs_are_never_modified() {
 #[test]
 fn a_failing_run_leaves_its_inputs_alone() {
     let dir = temp_dir("read-only-errors");
-    copy_dir(&root().join("tests/bad-input"), &dir);
-    let before = snapshot_files(&dir);
+    copy_dir_all(&workspace_path("tests/bad-input"), &dir);
+    let before = files_below(&dir);
     for case in cases() {
         let args: Vec<&str> = case.args.iter().map(String::as_str).collect();
         let _ = payplan(&dir, &args);
     }
-    let after = snapshot_files(&dir);
+    let after = files_below(&dir);
     assert_eq!(before, after, "a run changed its inputs");
     std::fs::remove_dir_all(&dir).ok();
 }

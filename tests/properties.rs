@@ -351,6 +351,14 @@ fn run(plan: &Plan, files: &[(String, Vec<u8>)]) -> Result<(Facts, Outcome, Cred
     Ok((facts, outcome, credits))
 }
 
+/// [`run`], or the case rejected (`prop_assume!`, with the reason) when the loader or
+/// the engine refuses the generated data for this plan.
+fn run_or_reject(name: &str, plan: &Plan, files: &[(String, Vec<u8>)]) -> Result<(Facts, Outcome, Credits), TestCaseError> {
+    let result = run(plan, files);
+    prop_assume!(result.is_ok(), "{}", format!("{name}: {}", result.as_ref().err().unwrap()));
+    Ok(result.unwrap())
+}
+
 fn in_term(date: NaiveDate) -> bool {
     date >= term_start() && date <= term_end()
 }
@@ -362,11 +370,8 @@ fn shuffle_invariance(data: &GenData, seed: u64) -> Result<(), TestCaseError> {
     let files = data.files();
     let other = shuffled(&files, seed);
     for (name, plan) in plans() {
-        let a = run(plan, &files);
-        prop_assume!(a.is_ok(), "{}", format!("{name}: {}", a.as_ref().err().unwrap()));
-        let b = run(plan, &other).map_err(|e| TestCaseError::fail(format!("{name}: shuffled rows fail: {e}")))?;
-        let (_, a, _) = a.unwrap();
-        let (_, b, _) = b;
+        let (_, a, _) = run_or_reject(name, plan, &files)?;
+        let (_, b, _) = run(plan, &other).map_err(|e| TestCaseError::fail(format!("{name}: shuffled rows fail: {e}")))?;
         for format in [payplan_output::Format::Csv, payplan_output::Format::Json] {
             let x = payplan_output::render(format, plan, &a, None);
             let y = payplan_output::render(format, plan, &b, None);
@@ -380,9 +385,7 @@ fn shuffle_invariance(data: &GenData, seed: u64) -> Result<(), TestCaseError> {
 fn split_credit_adds_up(data: &GenData) -> Result<(), TestCaseError> {
     let files = data.files();
     for (name, plan) in plans() {
-        let result = run(plan, &files);
-        prop_assume!(result.is_ok(), "{}", format!("{name}: {}", result.as_ref().err().unwrap()));
-        let (facts, _, credits) = result.unwrap();
+        let (facts, _, credits) = run_or_reject(name, plan, &files)?;
         for (rule_id, rule) in plan.rules.iter().enumerate() {
             if !matches!(rule.recipients, Recipients::Splits) || rule.amount.is_some() || rule.date.is_some() {
                 continue;
@@ -420,9 +423,7 @@ fn split_credit_adds_up(data: &GenData) -> Result<(), TestCaseError> {
 fn statements_add_up(data: &GenData) -> Result<(), TestCaseError> {
     let files = data.files();
     for (name, plan) in plans() {
-        let result = run(plan, &files);
-        prop_assume!(result.is_ok(), "{}", format!("{name}: {}", result.as_ref().err().unwrap()));
-        let (_, outcome, _) = result.unwrap();
+        let (_, outcome, _) = run_or_reject(name, plan, &files)?;
         let digits = plan.currency.minor_units();
         let mut payout_total = Decimal::ZERO;
         let mut parts_total = Decimal::ZERO;
@@ -474,9 +475,7 @@ fn statements_add_up(data: &GenData) -> Result<(), TestCaseError> {
 fn clawbacks_reverse_exactly(data: &GenData) -> Result<(), TestCaseError> {
     let files = data.files();
     for (name, plan) in plans() {
-        let result = run(plan, &files);
-        prop_assume!(result.is_ok(), "{}", format!("{name}: {}", result.as_ref().err().unwrap()));
-        let (facts, _, credits) = result.unwrap();
+        let (facts, _, credits) = run_or_reject(name, plan, &files)?;
         for (rule_id, rule) in plan.rules.iter().enumerate() {
             // A rollup reverses what the rule it rolls up reverses.
             let window = match rule.recipients {

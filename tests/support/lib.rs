@@ -1,9 +1,27 @@
-//! Shared helpers for the workspace-level tests in `tests/`: the plan-to-output
-//! pipeline of `payplan run` (check, load, evaluate, render) as plain functions that
-//! return `Result`s, so each test can assert on text instead of shelling out.
+//! Shared helpers for the integration tests of the workspace (`tests/` and
+//! `crates/payplan-cli/tests/`):
 //!
-//! Everything here mirrors what the command line does (`crates/payplan-cli`), so a test
-//! that passes through these helpers sees the same bytes `payplan run` prints.
+//! - the plan-to-output pipeline of `payplan run` (check, load, evaluate, render) as
+//!   plain functions that return `Result`s, so each test can assert on text instead of
+//!   shelling out. Everything here mirrors what the command line does
+//!   (`crates/payplan-cli`), so a test that passes through these helpers sees the same
+//!   bytes `payplan run` prints;
+//! - scratch folders, copies of the example plans and data, files written from inline
+//!   text ([`scratch_dir`], [`copy_dir_all`], [`copy_example_plans`], [`write_file`],
+//!   [`files_below`]);
+//! - the `payplan` binary run in a folder, with its exit status, stdout and stderr
+//!   ([`payplan_binary`], [`run_payplan`], [`exit_code`], [`stdout_text`],
+//!   [`stderr_text`]).
+//!
+//! The file-system and process helpers panic with a message naming what failed (a test
+//! cannot go on without them); the pipeline helpers return the failing stage's errors,
+//! which some tests assert on.
+
+mod files;
+mod process;
+
+pub use files::{copy_dir_all, copy_example_plans, example_data_dir, files_below, scratch_dir, write_file, FileState, EXAMPLE_PLANS};
+pub use process::{exit_code, payplan_binary, payplan_command, run_payplan, stderr_text, stdout_text};
 
 use payplan_eval::Outcome;
 use payplan_facts::{Facts, Schema};
@@ -16,7 +34,7 @@ pub use payplan_output::Format;
 /// The workspace root (the folder holding the root `Cargo.toml`, `plans/`, `crates/`).
 ///
 /// The root package `payplan-tests` lives at the workspace root, so this is its
-/// `CARGO_MANIFEST_DIR`.
+/// `CARGO_MANIFEST_DIR` (also when the tests of `crates/payplan-cli` call it).
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -101,6 +119,11 @@ pub fn load_for(source: &str, data: &Path) -> Result<(Plan, Facts), String> {
     let plan = check_plan(source)?;
     let facts = payplan_data::load_path(data, &schema_of(&plan)).map_err(|e| data_errors(&e))?;
     Ok((plan, facts))
+}
+
+/// Reads and checks a plan file and loads a data folder or JSON file for it.
+pub fn load_plan_file(plan_path: &Path, data: &Path) -> Result<(Plan, Facts), String> {
+    load_for(&read_text(plan_path)?, data)
 }
 
 /// Checks plan text and loads inline JSON data (`{ "payees": [...], ... }`) for it.

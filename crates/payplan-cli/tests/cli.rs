@@ -4,86 +4,28 @@
 //! example plans and data in its own folder under Cargo's target tmp dir.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::collections::hash_map::DefaultHasher;
-use std::collections::BTreeMap;
-use std::hash::{Hash, Hasher};
+use payplan_tests::{copy_dir_all, copy_example_plans, example_data_dir, exit_code, files_below, run_file, run_payplan, scratch_dir, stderr_text, stdout_text, write_file, Format, EXAMPLE_PLANS};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::Output;
 
 const BIN: &str = env!("CARGO_BIN_EXE_payplan");
 
-/// The workspace root (this crate is `crates/payplan-cli`).
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 /// A fresh, empty folder for one test.
 fn scratch(test: &str) -> PathBuf {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{test}-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_file() {
-            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-        }
-    }
+    scratch_dir(env!("CARGO_TARGET_TMPDIR"), &format!("cli-{test}"))
 }
 
 /// A scratch folder holding copies of `plans/*.plan` and `plans/data/`.
 fn examples(test: &str) -> PathBuf {
     let dir = scratch(test);
-    for plan in ["enterprise-ae", "se-overlay", "sales-manager", "sdr-partner"] {
-        std::fs::copy(workspace().join(format!("plans/{plan}.plan")), dir.join(format!("{plan}.plan"))).unwrap();
-    }
-    copy_dir(&workspace().join("plans/data"), &dir.join("data"));
+    copy_example_plans(&dir, &["plan"]);
+    copy_dir_all(&example_data_dir(), &dir.join("data"));
     dir
 }
 
 /// Runs `payplan ARGS` in `dir`.
 fn payplan(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN).args(args).current_dir(dir).env("NO_COLOR", "1").output().unwrap()
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("the process exited (not killed by a signal)")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-/// Every file under `dir`, with a digest of its bytes and its modification time.
-fn fingerprint(dir: &Path) -> BTreeMap<PathBuf, (u64, std::time::SystemTime, usize)> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let entry = entry.unwrap();
-            let path = entry.path();
-            if entry.file_type().unwrap().is_dir() {
-                stack.push(path);
-            } else {
-                let bytes = std::fs::read(&path).unwrap();
-                let mut hasher = DefaultHasher::new();
-                bytes.hash(&mut hasher);
-                out.insert(path, (hasher.finish(), entry.metadata().unwrap().modified().unwrap(), bytes.len()));
-            }
-        }
-    }
-    out
+    run_payplan(BIN, dir, args)
 }
 
 /// A plan with two type errors, lines 8 and 9.
@@ -111,51 +53,24 @@ const DIVIDES_PLAN: &str = r#"plan "Divides" {
 }
 "#;
 
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).unwrap();
-    }
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-/// What the library pipeline gives for a plan and data (the CLI must print the same).
-fn library_render(plan_path: &Path, data: &Path, format: payplan_output::Format, period: Option<&str>) -> String {
-    let source = std::fs::read_to_string(plan_path).unwrap();
-    let plan = payplan_check::check_source(&source).plan.unwrap();
-    let schema = payplan_facts::Schema {
-        currency: plan.currency,
-        term_start: plan.term_start,
-        term_end: plan.term_end,
-        booking_fields: plan.booking_fields.clone(),
-        payee_fields: plan.payee_fields.clone(),
-        needs_quotas: plan.reads_quotas,
-        needs_metrics: plan.reads_metrics,
-    };
-    let facts = payplan_data::load_path(data, &schema).unwrap();
-    let outcome = payplan_eval::evaluate(&plan, &facts).unwrap();
-    payplan_output::render(format, &plan, &outcome, period)
-}
-
 // ---------------------------------------------------------------- check
 
 #[test]
 fn check_good_plans_exits_0_and_prints_nothing() {
     let dir = examples("check-good");
     let out = payplan(&dir, &["check", "enterprise-ae.plan", "se-overlay.plan", "sales-manager.plan", "sdr-partner.plan"]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert_eq!(stdout(&out), "");
-    assert_eq!(stderr(&out), "", "a clean plan prints no diagnostic");
+    assert_eq!(exit_code(&out), 0, "{}", stderr_text(&out));
+    assert_eq!(stdout_text(&out), "");
+    assert_eq!(stderr_text(&out), "", "a clean plan prints no diagnostic");
 }
 
 #[test]
 fn check_bad_plan_exits_1_with_every_diagnostic() {
     let dir = scratch("check-bad");
-    write(&dir, "bad.plan", BAD_PLAN);
+    write_file(&dir, "bad.plan", BAD_PLAN);
     let out = payplan(&dir, &["check", "bad.plan"]);
-    assert_eq!(code(&out), 1);
-    let err = stderr(&out);
+    assert_eq!(exit_code(&out), 1);
+    let err = stderr_text(&out);
     assert!(err.contains("cannot add a number to money"), "{err}");
     assert!(err.contains("`pay` must be money"), "both errors are reported: {err}");
     assert!(err.contains("bad.plan:8:"), "the human report names file:line:column: {err}");
@@ -166,28 +81,28 @@ fn check_bad_plan_exits_1_with_every_diagnostic() {
 #[test]
 fn check_good_and_bad_together_exits_1() {
     let dir = examples("check-mixed");
-    write(&dir, "bad.plan", BAD_PLAN);
+    write_file(&dir, "bad.plan", BAD_PLAN);
     let out = payplan(&dir, &["check", "enterprise-ae.plan", "bad.plan"]);
-    assert_eq!(code(&out), 1);
-    assert!(stderr(&out).contains("bad.plan"));
+    assert_eq!(exit_code(&out), 1);
+    assert!(stderr_text(&out).contains("bad.plan"));
 }
 
 #[test]
 fn check_missing_file_exits_1() {
     let dir = scratch("check-missing");
     let out = payplan(&dir, &["check", "nowhere.plan"]);
-    assert_eq!(code(&out), 1);
-    assert!(stderr(&out).contains("nowhere.plan"), "{}", stderr(&out));
+    assert_eq!(exit_code(&out), 1);
+    assert!(stderr_text(&out).contains("nowhere.plan"), "{}", stderr_text(&out));
 }
 
 #[test]
 fn error_format_json_is_parseable_with_every_field() {
     let dir = scratch("json-errors");
-    let path = write(&dir, "bad.plan", BAD_PLAN);
+    let path = write_file(&dir, "bad.plan", BAD_PLAN);
     let out = payplan(&dir, &["--error-format", "json", "check", "bad.plan"]);
-    assert_eq!(code(&out), 1);
-    assert_eq!(stdout(&out), "", "diagnostics go to stderr");
-    let doc: serde_json::Value = serde_json::from_str(&stderr(&out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    assert_eq!(exit_code(&out), 1);
+    assert_eq!(stdout_text(&out), "", "diagnostics go to stderr");
+    let doc: serde_json::Value = serde_json::from_str(&stderr_text(&out)).unwrap_or_else(|e| panic!("{e}: {}", stderr_text(&out)));
     let diagnostics = doc["diagnostics"].as_array().unwrap();
     assert_eq!(diagnostics.len(), 2, "{doc:#}");
     let source = std::fs::read_to_string(path).unwrap();
@@ -230,9 +145,9 @@ fn error_format_json_for_data_errors_names_file_and_line() {
     lines[2] = cells.join(",");
     std::fs::write(&bookings, lines.join("\n") + "\n").unwrap();
     let out = payplan(&dir, &["--error-format", "json", "run", "enterprise-ae.plan", "--data", "data", "--format", "csv"]);
-    assert_eq!(code(&out), 1);
-    assert_eq!(stdout(&out), "", "no results on a data error");
-    let doc: serde_json::Value = serde_json::from_str(&stderr(&out)).unwrap();
+    assert_eq!(exit_code(&out), 1);
+    assert_eq!(stdout_text(&out), "", "no results on a data error");
+    let doc: serde_json::Value = serde_json::from_str(&stderr_text(&out)).unwrap();
     let d = &doc["diagnostics"][0];
     assert!(d["message"].as_str().unwrap().contains("12,000"), "{d:#}");
     assert!(d["file"].as_str().unwrap().ends_with("bookings.csv"), "{d:#}");
@@ -246,18 +161,18 @@ fn error_format_json_for_data_errors_names_file_and_line() {
 fn run_csv_matches_the_library_and_exits_0() {
     let dir = examples("run-csv");
     let out = payplan(&dir, &["run", "sales-manager.plan", "--data", "data", "--format", "csv"]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let text = stdout(&out);
+    assert_eq!(exit_code(&out), 0, "{}", stderr_text(&out));
+    let text = stdout_text(&out);
     assert!(text.starts_with("payee,period,line,amount,currency\n"));
-    assert_eq!(text, library_render(&dir.join("sales-manager.plan"), &dir.join("data"), payplan_output::Format::Csv, None));
+    assert_eq!(text, run_file(&dir.join("sales-manager.plan"), &dir.join("data"), Format::Csv).unwrap());
 }
 
 #[test]
 fn run_json_has_string_amounts() {
     let dir = examples("run-json");
     let out = payplan(&dir, &["run", "sdr-partner.plan", "--data", "data", "--format", "json"]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(exit_code(&out), 0, "{}", stderr_text(&out));
+    let doc: serde_json::Value = serde_json::from_str(&stdout_text(&out)).unwrap();
     assert_eq!(doc["currency"], "USD");
     assert_eq!(doc["periods"].as_array().unwrap().len(), 12);
     assert_eq!(doc["periods"][0]["label"], "M1");
@@ -276,21 +191,21 @@ fn run_table_is_the_default() {
     let dir = examples("run-table");
     let default = payplan(&dir, &["run", "enterprise-ae.plan", "--data", "data"]);
     let table = payplan(&dir, &["run", "enterprise-ae.plan", "--data", "data", "--format", "table"]);
-    assert_eq!(code(&default), 0, "{}", stderr(&default));
-    assert_eq!(stdout(&default), stdout(&table));
-    let text = stdout(&table);
+    assert_eq!(exit_code(&default), 0, "{}", stderr_text(&default));
+    assert_eq!(stdout_text(&default), stdout_text(&table));
+    let text = stdout_text(&table);
     assert!(text.starts_with("Northwind Cloud Enterprise AE FY2027"), "{text}");
     assert!(text.contains("all payees"));
     assert!(text.contains(","), "thousands separators");
-    assert_eq!(text, library_render(&dir.join("enterprise-ae.plan"), &dir.join("data"), payplan_output::Format::Table, None));
+    assert_eq!(text, run_file(&dir.join("enterprise-ae.plan"), &dir.join("data"), Format::Table).unwrap());
 }
 
 #[test]
 fn run_period_keeps_one_period() {
     let dir = examples("run-period");
     let out = payplan(&dir, &["run", "enterprise-ae.plan", "--data", "data", "--format", "csv", "--period", "Q2"]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let text = stdout(&out);
+    assert_eq!(exit_code(&out), 0, "{}", stderr_text(&out));
+    let text = stdout_text(&out);
     let rows: Vec<&str> = text.lines().skip(1).collect();
     assert!(!rows.is_empty());
     assert!(rows.iter().all(|r| r.split(',').nth(1) == Some("Q2")), "{text}");
@@ -304,17 +219,17 @@ fn run_output_file() {
     let dir = examples("run-output");
     let out = payplan(&dir, &["run", "se-overlay.plan", "--data", "data", "--format", "csv", "-o", "out/result.csv"]);
     // The folder `out` does not exist: writing fails with status 1 and no partial file.
-    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(exit_code(&out), 1, "{}", stderr_text(&out));
     assert!(!dir.join("out/result.csv").exists());
     std::fs::create_dir_all(dir.join("out")).unwrap();
     let out = payplan(&dir, &["run", "se-overlay.plan", "--data", "data", "--format", "csv", "-o", "out/result.csv"]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert_eq!(stdout(&out), "", "results go to the file, not stdout");
+    assert_eq!(exit_code(&out), 0, "{}", stderr_text(&out));
+    assert_eq!(stdout_text(&out), "", "results go to the file, not stdout");
     let written = std::fs::read_to_string(dir.join("out/result.csv")).unwrap();
     let printed = payplan(&dir, &["run", "se-overlay.plan", "--data", "data", "--format", "csv"]);
-    assert_eq!(written, stdout(&printed));
+    assert_eq!(written, stdout_text(&printed));
     let long = payplan(&dir, &["run", "se-overlay.plan", "--data", "data", "--format", "csv", "--output", "out/long.csv"]);
-    assert_eq!(code(&long), 0);
+    assert_eq!(exit_code(&long), 0);
     assert_eq!(std::fs::read_to_string(dir.join("out/long.csv")).unwrap(), written);
 }
 
@@ -322,30 +237,30 @@ fn run_output_file() {
 fn run_unknown_period_is_an_error_without_results() {
     let dir = examples("run-bad-period");
     let out = payplan(&dir, &["run", "enterprise-ae.plan", "--data", "data", "--format", "csv", "--period", "Q5"]);
-    assert_ne!(code(&out), 0);
-    assert_eq!(stdout(&out), "");
-    let err = stderr(&out);
+    assert_ne!(exit_code(&out), 0);
+    assert_eq!(stdout_text(&out), "");
+    let err = stderr_text(&out);
     assert!(err.contains("Q5"), "{err}");
     assert!(err.contains("Q1, Q2, Q3, Q4"), "the help lists the plan's periods: {err}");
     // A month label on a quarterly plan is no better.
     let out = payplan(&dir, &["run", "enterprise-ae.plan", "--data", "data", "--period", "M1"]);
-    assert_ne!(code(&out), 0);
+    assert_ne!(exit_code(&out), 0);
 }
 
 #[test]
 fn run_unknown_period_is_a_usage_error() {
     let dir = examples("run-bad-period-2");
     let out = payplan(&dir, &["run", "enterprise-ae.plan", "--data", "data", "--period", "Q5"]);
-    assert_eq!(code(&out), 2, "cli.md: exit status 2 is a usage error; {}", stderr(&out));
+    assert_eq!(exit_code(&out), 2, "cli.md: exit status 2 is a usage error; {}", stderr_text(&out));
 }
 
 #[test]
 fn run_missing_data_folder_exits_1() {
     let dir = examples("run-no-data");
     let out = payplan(&dir, &["run", "enterprise-ae.plan", "--data", "no-such-folder", "--format", "csv"]);
-    assert_eq!(code(&out), 1);
-    assert_eq!(stdout(&out), "");
-    assert!(stderr(&out).contains("no-such-folder"), "{}", stderr(&out));
+    assert_eq!(exit_code(&out), 1);
+    assert_eq!(stdout_text(&out), "");
+    assert!(stderr_text(&out).contains("no-such-folder"), "{}", stderr_text(&out));
 }
 
 #[test]
@@ -353,38 +268,38 @@ fn run_missing_required_file_exits_1() {
     let dir = examples("run-no-bookings");
     std::fs::remove_file(dir.join("data/bookings.csv")).unwrap();
     let out = payplan(&dir, &["run", "enterprise-ae.plan", "--data", "data", "--format", "csv"]);
-    assert_eq!(code(&out), 1);
-    assert_eq!(stdout(&out), "");
-    assert!(stderr(&out).contains("bookings.csv"), "{}", stderr(&out));
+    assert_eq!(exit_code(&out), 1);
+    assert_eq!(stdout_text(&out), "");
+    assert!(stderr_text(&out).contains("bookings.csv"), "{}", stderr_text(&out));
 }
 
 #[test]
 fn run_bad_plan_exits_1_without_results() {
     let dir = examples("run-bad-plan");
-    write(&dir, "bad.plan", BAD_PLAN);
+    write_file(&dir, "bad.plan", BAD_PLAN);
     let out = payplan(&dir, &["run", "bad.plan", "--data", "data", "--format", "csv", "-o", "result.csv"]);
-    assert_eq!(code(&out), 1);
-    assert_eq!(stdout(&out), "");
+    assert_eq!(exit_code(&out), 1);
+    assert_eq!(stdout_text(&out), "");
     assert!(!dir.join("result.csv").exists(), "a failed run writes no results");
-    assert!(stderr(&out).contains("cannot add a number to money"));
+    assert!(stderr_text(&out).contains("cannot add a number to money"));
 }
 
 #[test]
 fn run_evaluation_error_exits_1_naming_payee_and_period() {
     let dir = scratch("run-eval-error");
-    write(&dir, "divides.plan", DIVIDES_PLAN);
-    write(&dir, "data/payees.csv", "id\nalice\nzoe\n");
-    write(&dir, "data/bookings.csv", "id,date,amount,owner\nb1,2027-02-10,1000,zoe\n");
-    write(&dir, "data/quotas.csv", "payee,quota,period,amount\nalice,bookings,Y1,1000\nzoe,bookings,Y1,0\n");
+    write_file(&dir, "divides.plan", DIVIDES_PLAN);
+    write_file(&dir, "data/payees.csv", "id\nalice\nzoe\n");
+    write_file(&dir, "data/bookings.csv", "id,date,amount,owner\nb1,2027-02-10,1000,zoe\n");
+    write_file(&dir, "data/quotas.csv", "payee,quota,period,amount\nalice,bookings,Y1,1000\nzoe,bookings,Y1,0\n");
     let out = payplan(&dir, &["run", "divides.plan", "--data", "data", "--format", "csv"]);
-    assert_eq!(code(&out), 1);
-    assert_eq!(stdout(&out), "");
-    let err = stderr(&out);
+    assert_eq!(exit_code(&out), 1);
+    assert_eq!(stdout_text(&out), "");
+    let err = stderr_text(&out);
     assert!(err.contains("zoe") && err.contains("Q1"), "{err}");
     // JSON: the evaluation error points into the plan.
     let out = payplan(&dir, &["--error-format", "json", "run", "divides.plan", "--data", "data", "--format", "csv"]);
-    assert_eq!(code(&out), 1);
-    let doc: serde_json::Value = serde_json::from_str(&stderr(&out)).unwrap();
+    assert_eq!(exit_code(&out), 1);
+    let doc: serde_json::Value = serde_json::from_str(&stderr_text(&out)).unwrap();
     let d = &doc["diagnostics"][0];
     assert_eq!(d["file"], "divides.plan");
     assert!(d["start"].is_u64() && d["line"].is_u64(), "{d:#}");
@@ -393,11 +308,11 @@ fn run_evaluation_error_exits_1_naming_payee_and_period() {
 #[test]
 fn run_json_data_file() {
     let dir = scratch("run-json-data");
-    write(&dir, "flat.plan", "plan \"Flat\" {\n    currency USD\n    term 2027-01-01 to 2027-12-31\n    period quarter\n    credit direct { }\n    measure bookings = credited(direct)\n    commission base { on bookings  rate 10% }\n}\n");
-    write(&dir, "data.json", r#"{"payees": [{"id": "alice"}], "bookings": [{"id": "b1", "date": "2027-05-01", "amount": 1234.5, "owner": "alice"}]}"#);
+    write_file(&dir, "flat.plan", "plan \"Flat\" {\n    currency USD\n    term 2027-01-01 to 2027-12-31\n    period quarter\n    credit direct { }\n    measure bookings = credited(direct)\n    commission base { on bookings  rate 10% }\n}\n");
+    write_file(&dir, "data.json", r#"{"payees": [{"id": "alice"}], "bookings": [{"id": "b1", "date": "2027-05-01", "amount": 1234.5, "owner": "alice"}]}"#);
     let out = payplan(&dir, &["run", "flat.plan", "--data", "data.json", "--format", "csv", "--period", "Q2"]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert_eq!(stdout(&out), "payee,period,line,amount,currency\nalice,Q2,base,123.45,USD\nalice,Q2,payout,123.45,USD\n");
+    assert_eq!(exit_code(&out), 0, "{}", stderr_text(&out));
+    assert_eq!(stdout_text(&out), "payee,period,line,amount,currency\nalice,Q2,base,123.45,USD\nalice,Q2,payout,123.45,USD\n");
 }
 
 // ---------------------------------------------------------------- usage
@@ -415,12 +330,12 @@ fn usage_errors_exit_2() {
         &["run", "enterprise-ae.plan", "--data", "data", "--bogus"][..],
     ] {
         let out = payplan(&dir, args);
-        assert_eq!(code(&out), 2, "payplan {args:?}: {}", stderr(&out));
-        assert_eq!(stdout(&out), "", "payplan {args:?}");
+        assert_eq!(exit_code(&out), 2, "payplan {args:?}: {}", stderr_text(&out));
+        assert_eq!(stdout_text(&out), "", "payplan {args:?}");
     }
     let help = payplan(&dir, &["--help"]);
-    assert_eq!(code(&help), 0);
-    assert!(stdout(&help).contains("check") && stdout(&help).contains("run"));
+    assert_eq!(exit_code(&help), 0);
+    assert!(stdout_text(&help).contains("check") && stdout_text(&help).contains("run"));
 }
 
 // ---------------------------------------------------------------- inputs
@@ -428,19 +343,19 @@ fn usage_errors_exit_2() {
 #[test]
 fn runs_do_not_modify_their_inputs() {
     let dir = examples("inputs");
-    let before = fingerprint(&dir);
-    for plan in ["enterprise-ae", "se-overlay", "sales-manager", "sdr-partner"] {
+    let before = files_below(&dir);
+    for plan in EXAMPLE_PLANS {
         for format in ["csv", "json", "table"] {
             let out = payplan(&dir, &["run", &format!("{plan}.plan"), "--data", "data", "--format", format]);
-            assert_eq!(code(&out), 0, "{plan} {format}: {}", stderr(&out));
+            assert_eq!(exit_code(&out), 0, "{plan} {format}: {}", stderr_text(&out));
         }
         let out = payplan(&dir, &["check", &format!("{plan}.plan")]);
-        assert_eq!(code(&out), 0);
+        assert_eq!(exit_code(&out), 0);
     }
     // A failing run too.
     let out = payplan(&dir, &["run", "enterprise-ae.plan", "--data", "data", "--period", "Q9"]);
-    assert_ne!(code(&out), 0);
-    let after = fingerprint(&dir);
+    assert_ne!(exit_code(&out), 0);
+    let after = files_below(&dir);
     assert_eq!(before, after, "a run changed, added or removed a file among its inputs");
     assert_eq!(before.len(), 4 + 8, "4 plans and the 8 files of plans/data");
 }

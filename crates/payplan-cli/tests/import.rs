@@ -5,43 +5,21 @@
 //! public data sets are in `../shared/data`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+use payplan_tests::{exit_code, run_payplan, scratch_dir, stderr_text, stdout_text, workspace_root, write_file};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::Output;
 
 const BIN: &str = env!("CARGO_BIN_EXE_payplan");
 
-/// The repository root (this crate is `crates/payplan-cli`).
-fn repository() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 /// A fresh, empty folder for one test.
 fn scratch(test: &str) -> PathBuf {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("import-{test}-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    scratch_dir(env!("CARGO_TARGET_TMPDIR"), &format!("import-{test}"))
 }
 
 /// Runs `payplan ARGS` in `dir`.
 fn payplan(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN).args(args).current_dir(dir).env("NO_COLOR", "1").output().unwrap()
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("the process exited (not killed by a signal)")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
+    run_payplan(BIN, dir, args)
 }
 
 const MAPPING: &str = r#"
@@ -85,10 +63,9 @@ const PLAN: &str = r#"plan "Flat" {
 /// A scratch folder with `import.toml`, `export/deals.csv` and `flat.plan`.
 fn fixture(test: &str) -> PathBuf {
     let dir = scratch(test);
-    std::fs::write(dir.join("import.toml"), MAPPING).unwrap();
-    std::fs::create_dir_all(dir.join("export")).unwrap();
-    std::fs::write(dir.join("export/deals.csv"), DEALS).unwrap();
-    std::fs::write(dir.join("flat.plan"), PLAN).unwrap();
+    write_file(&dir, "import.toml", MAPPING);
+    write_file(&dir, "export/deals.csv", DEALS);
+    write_file(&dir, "flat.plan", PLAN);
     dir
 }
 
@@ -96,9 +73,9 @@ fn fixture(test: &str) -> PathBuf {
 fn import_writes_the_tables_and_reports_every_rejected_row() {
     let dir = fixture("writes");
     let output = payplan(&dir, &["import", "--map", "import.toml", "export", "--out", "data"]);
-    let err = stderr(&output);
-    assert_eq!(code(&output), 0, "{err}");
-    assert_eq!(stdout(&output), "", "the summary goes to stderr");
+    let err = stderr_text(&output);
+    assert_eq!(exit_code(&output), 0, "{err}");
+    assert_eq!(stdout_text(&output), "", "the summary goes to stderr");
     assert!(err.contains("bookings #1 (from deals.csv): 3 read, 2 mapped, 1 rejected"), "{err}");
     assert!(err.contains("      rejected     1  bookings.amount: not a number\n"), "{err}");
     assert!(err.contains("1 row rejected:\n  deals.csv:3: bookings.amount: `12k` (from `Value`) is not a number written like `1234.56`\n"), "{err}");
@@ -110,38 +87,38 @@ fn import_writes_the_tables_and_reports_every_rejected_row() {
     );
     // The folder is a data set: the plan runs on it.
     let run = payplan(&dir, &["run", "flat.plan", "--data", "data", "--format", "csv"]);
-    assert_eq!(code(&run), 0, "{}", stderr(&run));
-    assert!(stdout(&run).contains("ann-lee,Q1,base,100.00,USD\n"), "{}", stdout(&run));
+    assert_eq!(exit_code(&run), 0, "{}", stderr_text(&run));
+    assert!(stdout_text(&run).contains("ann-lee,Q1,base,100.00,USD\n"), "{}", stdout_text(&run));
 }
 
 #[test]
 fn strict_writes_nothing_when_a_row_is_rejected() {
     let dir = fixture("strict");
     let output = payplan(&dir, &["import", "--map", "import.toml", "export/deals.csv", "--out", "data", "--strict"]);
-    let err = stderr(&output);
-    assert_eq!(code(&output), 1, "{err}");
+    let err = stderr_text(&output);
+    assert_eq!(exit_code(&output), 1, "{err}");
     assert!(err.contains("deals.csv:3: bookings.amount"), "the rejected rows are still listed: {err}");
     assert!(err.contains("error: 1 row was rejected, and `--strict` is set: nothing written"), "{err}");
     assert!(!dir.join("data").exists());
     // Without the bad row, --strict writes.
     std::fs::write(dir.join("export/deals.csv"), DEALS.replace("12k", "1200")).unwrap();
     let output = payplan(&dir, &["import", "--map", "import.toml", "export", "--out", "data", "--strict"]);
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
-    assert!(stderr(&output).contains("no row rejected"));
+    assert_eq!(exit_code(&output), 0, "{}", stderr_text(&output));
+    assert!(stderr_text(&output).contains("no row rejected"));
 }
 
 #[test]
 fn a_folder_that_is_not_empty_needs_force() {
     let dir = fixture("force");
-    assert_eq!(code(&payplan(&dir, &["import", "--map", "import.toml", "export", "--out", "data"])), 0);
+    assert_eq!(exit_code(&payplan(&dir, &["import", "--map", "import.toml", "export", "--out", "data"])), 0);
     std::fs::write(dir.join("data/quotas.csv"), "payee,quota,period,amount\n").unwrap();
     let again = payplan(&dir, &["import", "--map", "import.toml", "export", "--out", "data"]);
-    assert_eq!(code(&again), 2, "a usage error");
-    assert!(stderr(&again).contains("error: the output folder `data` is not empty (it holds bookings.csv, payees.csv, quotas.csv)"), "{}", stderr(&again));
-    assert!(stderr(&again).contains("add `--force`"));
+    assert_eq!(exit_code(&again), 2, "a usage error");
+    assert!(stderr_text(&again).contains("error: the output folder `data` is not empty (it holds bookings.csv, payees.csv, quotas.csv)"), "{}", stderr_text(&again));
+    assert!(stderr_text(&again).contains("add `--force`"));
     let forced = payplan(&dir, &["import", "--map", "import.toml", "export", "--out", "data", "--force"]);
-    assert_eq!(code(&forced), 0, "{}", stderr(&forced));
-    assert!(stderr(&forced).contains("removed `data/quotas.csv`: this import does not write it"), "{}", stderr(&forced));
+    assert_eq!(exit_code(&forced), 0, "{}", stderr_text(&forced));
+    assert!(stderr_text(&forced).contains("removed `data/quotas.csv`: this import does not write it"), "{}", stderr_text(&forced));
     assert!(!dir.join("data/quotas.csv").exists());
 }
 
@@ -149,9 +126,9 @@ fn a_folder_that_is_not_empty_needs_force() {
 fn json_report_on_stdout() {
     let dir = fixture("json");
     let output = payplan(&dir, &["import", "--map", "import.toml", "export", "--out", "data", "--format", "json"]);
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
-    assert_eq!(stderr(&output), "");
-    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(exit_code(&output), 0, "{}", stderr_text(&output));
+    assert_eq!(stderr_text(&output), "");
+    let report: serde_json::Value = serde_json::from_str(&stdout_text(&output)).unwrap();
     assert_eq!(report["rejected_rows"], 1);
     assert_eq!(report["written"].as_array().unwrap().len(), 2);
     assert_eq!(report["files"][0]["encoding"], "utf-8");
@@ -168,39 +145,39 @@ fn mapping_and_file_problems_exit_1_and_write_nothing() {
     let dir = fixture("errors");
     std::fs::write(dir.join("broken.toml"), MAPPING.replace("amount = \"Value\"", "amount = { colum = \"Value\" }")).unwrap();
     let output = payplan(&dir, &["import", "--map", "broken.toml", "export", "--out", "data"]);
-    assert_eq!(code(&output), 1);
-    assert!(stderr(&output).contains("error: broken.toml:21: unknown field `colum`"), "{}", stderr(&output));
+    assert_eq!(exit_code(&output), 1);
+    assert!(stderr_text(&output).contains("error: broken.toml:21: unknown field `colum`"), "{}", stderr_text(&output));
     assert!(!dir.join("data").exists());
 
     std::fs::write(dir.join("misnamed.toml"), MAPPING.replace("amount = \"Value\"", "amount = \"Valeu\"")).unwrap();
     let output = payplan(&dir, &["import", "--map", "misnamed.toml", "export", "--out", "data"]);
-    assert_eq!(code(&output), 1);
-    assert!(stderr(&output).contains("no column `Valeu` in the header\n  help: did you mean `Value`?"), "{}", stderr(&output));
+    assert_eq!(exit_code(&output), 1);
+    assert!(stderr_text(&output).contains("no column `Valeu` in the header\n  help: did you mean `Value`?"), "{}", stderr_text(&output));
 
     std::fs::write(dir.join("export/deals.csv"), b"Deal,Rep,Stage,Closed,Value\nD-1,J\xF6rg,Won,3/1/2027,1\n").unwrap();
     let output = payplan(&dir, &["import", "--map", "import.toml", "export", "--out", "data"]);
-    assert_eq!(code(&output), 1);
-    assert!(stderr(&output).contains("error: deals.csv:2: byte 0xF6 is not UTF-8, but the mapping says `utf-8`"), "{}", stderr(&output));
+    assert_eq!(exit_code(&output), 1);
+    assert!(stderr_text(&output).contains("error: deals.csv:2: byte 0xF6 is not UTF-8, but the mapping says `utf-8`"), "{}", stderr_text(&output));
     assert!(!dir.join("data").exists());
 
     let output = payplan(&dir, &["import", "--map", "import.toml", "elsewhere", "--out", "data"]);
-    assert_eq!(code(&output), 1);
-    assert!(stderr(&output).contains("elsewhere: no such file or folder"), "{}", stderr(&output));
+    assert_eq!(exit_code(&output), 1);
+    assert!(stderr_text(&output).contains("elsewhere: no such file or folder"), "{}", stderr_text(&output));
 }
 
 #[test]
 fn usage_errors_exit_2() {
     let dir = fixture("usage");
-    assert_eq!(code(&payplan(&dir, &["import", "--map", "import.toml", "export"])), 2, "no --out");
-    assert_eq!(code(&payplan(&dir, &["import", "--map", "import.toml", "--out", "data"])), 2, "no input");
-    assert_eq!(code(&payplan(&dir, &["import", "export", "--out", "data"])), 2, "no --map");
+    assert_eq!(exit_code(&payplan(&dir, &["import", "--map", "import.toml", "export"])), 2, "no --out");
+    assert_eq!(exit_code(&payplan(&dir, &["import", "--map", "import.toml", "--out", "data"])), 2, "no input");
+    assert_eq!(exit_code(&payplan(&dir, &["import", "export", "--out", "data"])), 2, "no --map");
 }
 
 /// The README's commands for the three examples, from the repository root: import,
 /// check, run and explain, each exiting 0.
 #[test]
 fn readme_commands_on_the_three_examples() {
-    let root = repository();
+    let root = workspace_root();
     if !root.join("../shared/data").is_dir() {
         let _ = writeln!(std::io::stderr(), "skipped: ../shared/data is absent (the import examples need the public data sets beside the repository)");
         return;
@@ -212,17 +189,17 @@ fn readme_commands_on_the_three_examples() {
         let mapping = format!("plans/examples/{example}/import.toml");
         let plan = format!("plans/examples/{example}/{example}.plan");
         let import = payplan(&root, &["import", "--map", &mapping, &format!("../shared/data/{data_set}"), "--out", data]);
-        assert_eq!(code(&import), 0, "{example}: {}", stderr(&import));
-        assert!(stderr(&import).contains("no row rejected"), "{example}: {}", stderr(&import));
+        assert_eq!(exit_code(&import), 0, "{example}: {}", stderr_text(&import));
+        assert!(stderr_text(&import).contains("no row rejected"), "{example}: {}", stderr_text(&import));
         let check = payplan(&root, &["--deny-warnings", "check", &plan]);
-        assert_eq!(code(&check), 0, "{example}: {}", stderr(&check));
+        assert_eq!(exit_code(&check), 0, "{example}: {}", stderr_text(&check));
         let run = payplan(&root, &["run", &plan, "--data", data]);
-        assert_eq!(code(&run), 0, "{example}: {}", stderr(&run));
-        assert!(stdout(&run).contains("all payees"), "{example}: {}", stdout(&run));
+        assert_eq!(exit_code(&run), 0, "{example}: {}", stderr_text(&run));
+        assert!(stdout_text(&run).contains("all payees"), "{example}: {}", stdout_text(&run));
         let explain = payplan(&root, &["explain", &plan, "--data", data, "--payee", payee, "--period", "Q4"]);
-        assert_eq!(code(&explain), 0, "{example}: {}", stderr(&explain));
+        assert_eq!(exit_code(&explain), 0, "{example}: {}", stderr_text(&explain));
         // Importing again into the same folder needs --force, as the README says.
         let again = payplan(&root, &["import", "--map", &mapping, &format!("../shared/data/{data_set}"), "--out", data, "--force"]);
-        assert_eq!(code(&again), 0, "{example}: {}", stderr(&again));
+        assert_eq!(exit_code(&again), 0, "{example}: {}", stderr_text(&again));
     }
 }

@@ -3,17 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+use payplan_tests::{payplan_command, workspace_root};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn run_with_threads(threads: &str, plan: &Path, data: &Path, format: &str) -> Vec<u8> {
-    let out = Command::new(env!("CARGO_BIN_EXE_payplan"))
+    let out = payplan_command(env!("CARGO_BIN_EXE_payplan"), &workspace_root(), &["run", &plan.display().to_string(), "--data", &data.display().to_string(), "--format", format])
         .env("RAYON_NUM_THREADS", threads)
-        .args(["run", &plan.display().to_string(), "--data", &data.display().to_string(), "--format", format])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -22,7 +17,7 @@ fn run_with_threads(threads: &str, plan: &Path, data: &Path, format: &str) -> Ve
 
 #[test]
 fn one_thread_and_many_threads_give_the_same_bytes() {
-    let root = root();
+    let root = workspace_root();
     let mut cases: Vec<(PathBuf, PathBuf)> = std::fs::read_dir(root.join("plans"))
         .unwrap()
         .flatten()
