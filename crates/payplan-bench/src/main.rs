@@ -216,7 +216,7 @@ fn phases(plan_path: &Path, data: &Path) -> Result<[Duration; 4], String> {
     let facts = payplan_data::load_path(data, &schema).map_err(|e| e.to_string())?;
     let load = t.elapsed();
     let t = Instant::now();
-    let credits = payplan_eval::credit_entries(&plan, &facts).map_err(|e| e.to_string())?;
+    let credits = payplan_eval::credit_entries_in_parts(&plan, &facts).map_err(|e| e.to_string())?;
     let credit = t.elapsed();
     drop(credits);
     let t = Instant::now();

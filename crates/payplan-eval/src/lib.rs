@@ -109,6 +109,13 @@ pub fn credit_entries(plan: &Plan, facts: &Facts) -> Result<Credits> {
     credit::credit(plan, facts)
 }
 
+/// Runs the plan's credit rules as a run does: the entries in parts (runs of bookings,
+/// credited in parallel when enabled), not sorted, and the count of entries outside the
+/// term. For measuring a run's crediting; [`credit_entries`] gives them in order.
+pub fn credit_entries_in_parts(plan: &Plan, facts: &Facts) -> Result<(Vec<Vec<Entry>>, usize)> {
+    credit::credit_parts(plan, facts)
+}
+
 /// Evaluates a plan against facts.
 pub fn evaluate(plan: &Plan, facts: &Facts) -> Result<Outcome> {
     evaluate_payees(plan, facts, Tracing::Off, &|_, _| {}).map(|(outcome, _)| outcome)
