@@ -151,10 +151,11 @@ pub struct Booking {
     pub origin: Origin,
 }
 
-/// A row's custom cells, in schema order. A few are held in the row itself (plans
-/// read one or two custom booking columns), so reading one touches no other memory.
+/// A row's custom cells, in schema order. One is held in the row itself (a plan reads
+/// one custom booking column as a rule: a product, a segment), so reading it touches
+/// no other memory; more are held apart, as a vector would hold them.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Cells(smallvec::SmallVec<[Option<FieldValue>; 2]>);
+pub struct Cells(smallvec::SmallVec<[Option<FieldValue>; 1]>);
 
 impl Cells {
     /// Adds a cell after the others.
