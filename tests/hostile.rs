@@ -228,6 +228,16 @@ fn bug_line_too_large_for_cents_is_an_error() {
     assert!(stderr.contains("rate 10%"), "the snippet shows the commission: {stderr}");
 }
 
+/// Was: the run succeeded, and `--format json` listed the unpaid credit as
+/// `7922816251426433759354395033.5`, one decimal; now an error, as for a line.
+#[test]
+fn unpaid_credit_too_large_for_cents_is_an_error() {
+    let stderr = check_fixed_case("72-unpaid-credit-too-large-for-cents");
+    assert!(stderr.contains("unpaid credit, 7922816251426433759354395033.5 USD, cannot be rounded to 2 decimals"), "{stderr}");
+    assert!(stderr.contains("payee") && stderr.contains("`sam`") && stderr.contains("booking `b1`"), "{stderr}");
+    assert!(stderr.contains("eligible payee.role"), "the snippet shows `eligible`: {stderr}");
+}
+
 /// The stderr of one corpus case.
 fn stderr_of_case(name: &str) -> String {
     let case = cases().into_iter().find(|c| c.name == name).unwrap();

@@ -17,7 +17,7 @@ mod value;
 pub use credit::{Credits, Entry};
 pub use error::{EvalError, Result};
 pub use eval::read_curve;
-pub use round::{format_amount, round};
+pub use round::{format_amount, round, round_exact};
 
 use payplan_facts::Facts;
 use payplan_ir::Plan;
@@ -218,8 +218,25 @@ fn evaluate_payees(plan: &Plan, facts: &Facts, tracing: Tracing, progress: &(dyn
             Some(reason) => {
                 let reported = plan.rules.get(entry.rule).is_some_and(|r| r.reported);
                 if reported {
+                    let booking = facts.bookings.get(entry.booking);
+                    // Shown rounded to the minor unit, as lines are: an amount too large
+                    // to keep its minor digits is an error, never shown with fewer.
+                    let shown = !matches!(tracing, Tracing::One(t) | Tracing::OnlyLines(t) if t != entry.payee);
+                    if shown && round::round_exact(entry.amount, plan.currency.minor_units(), plan.rounding).is_none() {
+                        // Pointing at the rule's `amount`, else at `eligible` when that is the reason.
+                        let rule_amount = plan.rules.get(entry.rule).and_then(|r| r.amount.as_ref());
+                        let span = rule_amount.or(plan.eligible.as_ref().filter(|_| !is_eligible)).map(|e| e.span);
+                        let mut error = payee::too_large("unpaid credit", entry.amount, plan).payee(&payee.id);
+                        if let Some(span) = span {
+                            error = error.at(span);
+                        }
+                        if let Some(b) = booking {
+                            error = error.booking(credit::describe(b));
+                        }
+                        return Err(error);
+                    }
                     unpaid.push((entry.order_key(), UnpaidCredit {
-                        booking: facts.bookings.get(entry.booking).map(|b| b.id.clone()).unwrap_or_default(),
+                        booking: booking.map(|b| b.id.clone()).unwrap_or_default(),
                         payee: payee.id.clone(),
                         rule: plan.rules.get(entry.rule).map(|r| r.name.clone()).unwrap_or_default(),
                         date: entry.date,

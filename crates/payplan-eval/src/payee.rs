@@ -52,6 +52,14 @@ struct Progress {
     traces: Vec<EntryTrace>,
     /// Per entry position: the base rate or spif pay, when it cannot change over the term.
     memo: Vec<Option<Decimal>>,
+    /// Marginal tiers: the cumulative earnings of the tier position met so far, one per
+    /// base rate, for `bands`.
+    curves: Vec<Curve>,
+    /// Marginal tiers: the base rate of the last entry and the cumulative earnings at
+    /// `position` at that rate.
+    held: Option<(Option<Decimal>, Decimal)>,
+    /// Marginal tiers: the term's credit of the rule, without signs (see [`Curve`]).
+    bound: Option<Decimal>,
 }
 
 impl Progress {
@@ -60,8 +68,29 @@ impl Progress {
         self.position = Decimal::ZERO;
         self.by_booking.clear();
         self.traces.clear();
+        self.curves.clear();
+        self.held = None;
+    }
+
+    /// The cumulative earnings at `rate` (built once per rate).
+    fn curve(&mut self, bands: &[CreditBand], rate: Option<Decimal>, bound: Decimal, digits: u32) -> Result<&Curve> {
+        let index = match self.curves.iter().position(|c| c.rate == rate) {
+            Some(index) => index,
+            None => {
+                // A rate per booking could take many values: keep the last few.
+                if self.curves.len() >= CURVES_KEPT {
+                    self.curves.clear();
+                }
+                self.curves.push(Curve::new(bands, rate, bound, digits)?);
+                self.curves.len() - 1
+            }
+        };
+        self.curves.get(index).ok_or_else(|| EvalError::new("internal error: no such curve"))
     }
 }
+
+/// How many base rates' cumulative earnings a commission keeps at once.
+const CURVES_KEPT: usize = 16;
 
 /// What the engine knows of a component before any payee: whether its per-entry values
 /// may be kept for the whole term.
@@ -319,7 +348,7 @@ fn line_span(plan: &Plan, line: &Line) -> Option<Span> {
 
 /// An amount that cannot be held to the currency's minor unit (rust_decimal's 28
 /// significant digits leave no room for them).
-fn too_large(what: &str, amount: Decimal, plan: &Plan) -> EvalError {
+pub(crate) fn too_large(what: &str, amount: Decimal, plan: &Plan) -> EvalError {
     let digits = plan.currency.minor_units();
     let code = plan.currency.code();
     EvalError::new(format!("{what}, {amount} {code}, cannot be rounded to {digits} decimals")).help(format!(
@@ -420,6 +449,16 @@ fn commission_part(
     if progress.memo.len() < end {
         progress.memo.resize(end, None);
     }
+    // Marginal tiers hold their cumulative earnings to decimals fixed by the term's credit.
+    let digits = ev.plan.currency.minor_units();
+    let bound = match (&bands, retroactive, progress.bound) {
+        (Some(_), false, None) => {
+            let bound = credit_bound(ev, commission.rule)?;
+            progress.bound = Some(bound);
+            bound
+        }
+        (_, _, known) => known.unwrap_or(Decimal::ZERO),
+    };
     // Errors of the engine's own arithmetic on an entry point at the rate (or the `on`
     // measure) and name the booking.
     let point = at(component_span(ev.plan, component));
@@ -475,9 +514,14 @@ fn commission_part(
             }
             (Some(bands), None) => {
                 let before = progress.position;
-                progress.position = value::add(progress.position, entry.amount).map_err(named)?;
-                moved = Some((before, progress.position));
-                marginal(bands, before, progress.position, entry.amount, rate, traced.then_some(&mut slices)).map_err(named)?
+                let after = value::add(before, entry.amount).map_err(named)?;
+                moved = Some((before, after));
+                let held = progress.held.filter(|(r, _)| *r == rate).map(|(_, g)| g);
+                let curve = progress.curve(bands, rate, bound, digits).map_err(named)?;
+                let (earned, at_after) = marginal(curve, bands, before, after, held, entry.amount, traced.then_some(&mut slices)).map_err(named)?;
+                progress.position = after;
+                progress.held = Some((rate, at_after));
+                earned
             }
         };
         let slot = progress.by_booking.entry(entry.booking).or_insert(Decimal::ZERO);
@@ -659,23 +703,133 @@ fn band_rate(value: BandValue, rate: Option<Decimal>) -> Result<Decimal> {
     }
 }
 
-/// Earnings of moving the tier position from `from` to `to` (by an entry of `credit`)
-/// across marginal bands: each slice at its band's rate, negative when moving down (a
-/// reversal unwinds).
+/// The credit of a payee's `rule` over the whole term, without signs: no tier position
+/// of the term (from its start, or from a period start) lies further from zero. The
+/// decimal maximum when the sum is larger.
+fn credit_bound(ev: &Evaluator<'_>, rule: usize) -> Result<Decimal> {
+    let (start, end) = ev.rule_positions(rule, NaiveDate::MIN, NaiveDate::MAX)?;
+    let mut bound = Decimal::ZERO;
+    for position in start..end {
+        let amount = ev.rule_entry(rule, position)?.amount.abs();
+        bound = value::add(bound, amount).unwrap_or(Decimal::MAX);
+    }
+    Ok(bound)
+}
+
+/// The cumulative earnings `G(x)` of marginal tiers at one base rate: the earnings of
+/// moving the tier position from 0 to `x`, so that a move from `a` to `b` earns
+/// `G(b) - G(a)` and any moves that return the position to where it started earn
+/// exactly zero (a full clawback gives back exactly what was earned).
 ///
-/// The slices add up exactly to the credit: every slice but the last is held to the
-/// decimals the credit's magnitude leaves room for (so that their sums are exact), and
-/// the last is what they leave of the credit. Band edges from a prorated quota carry 28
-/// digits, and the differences between them would otherwise miss the credit in the
-/// last digit.
-fn marginal(bands: &[CreditBand], from: Decimal, to: Decimal, credit: Decimal, rate: Option<Decimal>, mut slices: Option<&mut Vec<Slice>>) -> Result<Decimal> {
+/// `G(x)` is computed as the conformance oracle's `integral`: over the bands in order,
+/// the band's rate times the part of `[0, x]` in the band (below zero, the lowest band
+/// reaches down), each product and sum at 28 digits. It is then held to `scale`
+/// decimals, the same for the whole term: as many as the term's credit times the
+/// highest band rate leaves room for (at least the currency's minor digits), so that
+/// every `G`, every difference of two and every sum of such differences up to that
+/// magnitude is exact (values with their natural 28 digits have fewer decimals the
+/// larger they are, and differences between them would round).
+#[derive(Debug, Clone)]
+struct Curve {
+    /// The base rate (`None` for a table of rates).
+    rate: Option<Decimal>,
+    /// The decimals `G` is held to.
+    scale: u32,
+    /// Per band, in band order.
+    steps: smallvec::SmallVec<[Step; 4]>,
+}
+
+/// A band of a [`Curve`].
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    /// The band's rate.
+    rate: Decimal,
+    /// The point of the band nearest to zero (zero when the band holds it).
+    zero: Decimal,
+    /// The band's earnings for a position at or past its upper edge: the rate times
+    /// `[zero, upper]` (`None` when that overflows).
+    below: Option<Decimal>,
+    /// Its earnings for a position at or under its lower edge: the rate times
+    /// `[zero, lower]`, negative, zero unless the band lies below zero.
+    above: Option<Decimal>,
+}
+
+impl Curve {
+    fn new(bands: &[CreditBand], rate: Option<Decimal>, bound: Decimal, digits: u32) -> Result<Curve> {
+        let mut steps = smallvec::SmallVec::new();
+        let mut highest = Decimal::ZERO;
+        for band in bands {
+            let band_rate = band_rate(band.value, rate)?;
+            // The band's points nearest to x (an inverted band, from a negative divisor,
+            // holds none: it earns nothing).
+            let clamp = |x: Decimal| {
+                let x = band.upper.map_or(x, |u| x.min(u));
+                band.lower.map_or(x, |l| x.max(l))
+            };
+            let zero = clamp(Decimal::ZERO);
+            let earned_to = |edge: Option<Decimal>| edge.and_then(|e| value::sub(clamp(e), zero).and_then(|width| value::mul(width, band_rate)).ok());
+            steps.push(Step { rate: band_rate, zero, below: earned_to(band.upper), above: earned_to(band.lower) });
+            highest = highest.max(band_rate.abs());
+        }
+        // (0 decimals when even that product overflows: then the minor digits.)
+        let widest = value::mul(bound, highest).and_then(|m| value::add(m, Decimal::ONE)).map_or(0, widest_scale);
+        Ok(Curve { rate, scale: widest.max(digits).min(MAX_DECIMALS), steps })
+    }
+
+    /// `G(x)`.
+    fn at(&self, bands: &[CreditBand], x: Decimal) -> Result<Decimal> {
+        let mut total = Decimal::ZERO;
+        for (band, step) in bands.iter().zip(&self.steps) {
+            let term = if band.upper.is_some_and(|u| x >= u) {
+                step.below.ok_or_else(value::overflow)?
+            } else if band.lower.is_some_and(|l| x <= l) {
+                step.above.ok_or_else(value::overflow)?
+            } else {
+                value::mul(value::sub(x, step.zero)?, step.rate)?
+            };
+            if !term.is_zero() {
+                total = value::add(total, term)?;
+            }
+        }
+        Ok(total.round_dp_with_strategy(self.scale, rust_decimal::RoundingStrategy::MidpointNearestEven))
+    }
+}
+
+/// rust_decimal's most decimals.
+const MAX_DECIMALS: u32 = 28;
+
+/// Earnings of moving the tier position from `from` to `to` (by an entry of `credit`)
+/// across marginal bands: `G(to) - G(from)` ([`Curve`]), negative when moving down (a
+/// reversal unwinds). `at_from` is `G(from)` when known. Returns the earnings and
+/// `G(to)`.
+///
+/// The slices, when asked for, are in band order either way. They add up exactly to
+/// the credit: every slice but the last is held to the decimals the credit's magnitude
+/// leaves room for (so that their sums are exact), and the last is what they leave of
+/// the credit (band edges from a prorated quota carry 28 digits, and the differences
+/// between them would otherwise miss the credit in the last digit). A slice earns the
+/// difference of `G` across its part of the move, the last what the others leave of
+/// the entry's earnings: its `amount x rate` up to the decimals `G` is held to.
+fn marginal(curve: &Curve, bands: &[CreditBand], from: Decimal, to: Decimal, at_from: Option<Decimal>, credit: Decimal, slices: Option<&mut Vec<Slice>>) -> Result<(Decimal, Decimal)> {
+    let at_from = match at_from {
+        Some(g) => g,
+        None => curve.at(bands, from)?,
+    };
+    let at_to = if to == from { at_from } else { curve.at(bands, to)? };
+    let earned = value::sub(at_to, at_from)?;
+    if let Some(list) = slices {
+        slice(curve, bands, from, to, credit, earned, list)?;
+    }
+    Ok((earned, at_to))
+}
+
+/// The slices of a move (see [`marginal`]).
+fn slice(curve: &Curve, bands: &[CreditBand], from: Decimal, to: Decimal, credit: Decimal, earned: Decimal, list: &mut Vec<Slice>) -> Result<()> {
     let (low, high, downwards) = if to >= from { (from, to, false) } else { (to, from, true) };
     let digits = widest_scale(credit);
-    // Slices in band order either way, so that unwinding a move adds up the same
-    // figures negated, in the same order, and cancels it exactly.
-    // (Held in place: a move crosses a band edge or two, and this runs once per entry.)
-    let mut parts: smallvec::SmallVec<[(&CreditBand, Decimal); 4]> = smallvec::SmallVec::new();
-    for band in bands {
+    // (band, rate, amount, earned)
+    let mut parts: smallvec::SmallVec<[(&CreditBand, Decimal, Decimal, Decimal); 4]> = smallvec::SmallVec::new();
+    for (band, step) in bands.iter().zip(&curve.steps) {
         let start = band.lower.map_or(low, |l| l.max(low));
         let end = band.upper.map_or(high, |u| u.min(high));
         if end > start {
@@ -685,43 +839,43 @@ fn marginal(bands: &[CreditBand], from: Decimal, to: Decimal, credit: Decimal, r
             if held != amount {
                 amount = held;
             }
+            let mut part_earned = value::sub(curve.at(bands, end)?, curve.at(bands, start)?)?;
             if downwards {
                 amount = -amount;
+                part_earned = -part_earned;
             }
-            parts.push((band, amount));
+            parts.push((band, step.rate, amount, part_earned));
         }
     }
     if parts.is_empty() && !credit.is_zero() {
         // A move lost below the position's last digit: the credit in the band at the position.
-        let holding = bands.iter().find(|b| {
+        let holding = bands.iter().zip(&curve.steps).find(|(b, _)| {
             if downwards {
                 b.lower.is_none_or(|l| from > l) && b.upper.is_none_or(|u| from <= u)
             } else {
                 b.lower.is_none_or(|l| from >= l) && b.upper.is_none_or(|u| from < u)
             }
         });
-        parts.extend(holding.map(|band| (band, credit)));
+        parts.extend(holding.map(|(band, step)| (band, step.rate, credit, earned)));
     }
-    if let Some(((_, last), others)) = parts.split_last_mut() {
+    if let Some(((_, _, last_amount, last_earned), others)) = parts.split_last_mut() {
         let mut covered = Decimal::ZERO;
-        for (_, amount) in others.iter() {
+        let mut paid = Decimal::ZERO;
+        for (_, _, amount, part_earned) in others.iter() {
             covered = value::add(covered, *amount)?;
+            paid = value::add(paid, *part_earned)?;
         }
         let rest = value::sub(credit, covered)?;
-        if *last != rest {
-            *last = rest;
+        if *last_amount != rest {
+            *last_amount = rest;
+        }
+        let left = value::sub(earned, paid)?;
+        if *last_earned != left {
+            *last_earned = left;
         }
     }
-    let mut earned = Decimal::ZERO;
-    for (band, amount) in parts {
-        let band_rate = band_rate(band.value, rate)?;
-        let slice_earned = value::mul(amount, band_rate)?;
-        earned = value::add(earned, slice_earned)?;
-        if let Some(list) = slices.as_mut() {
-            list.push(Slice { band: band.label.clone(), amount, rate: band_rate, earned: slice_earned });
-        }
-    }
-    Ok(earned)
+    list.extend(parts.into_iter().map(|(band, rate, amount, earned)| Slice { band: band.label.clone(), amount, rate, earned }));
+    Ok(())
 }
 
 /// A spif's earnings to date: each qualifying entry (judged on its original) pays

@@ -234,7 +234,10 @@ pub struct Slice {
     pub amount: Decimal,
     /// The rate paid on it (band rate, or base rate times multiplier).
     pub rate: Decimal,
-    /// `amount * rate`.
+    /// The difference of the tier position's cumulative earnings across the slice (the
+    /// last slice: what the others leave of the entry's earnings), so that the slices
+    /// add up exactly to the entry's earnings: `amount * rate` up to the decimals those
+    /// cumulative earnings are held to.
     pub earned: Decimal,
 }
 

@@ -29,7 +29,8 @@ pub fn div(a: Decimal, b: Decimal) -> Result<Decimal> {
 }
 
 
-fn overflow() -> EvalError {
+/// The error of an overflowing operation.
+pub(crate) fn overflow() -> EvalError {
     EvalError::new("arithmetic overflow").help("an amount exceeds the 28 significant digits payplan computes with")
 }
 

@@ -218,13 +218,14 @@ pub fn table(plan: &Plan, outcome: &Outcome, period: Option<&str>) -> String {
         }
     }
     if !outcome.unpaid.is_empty() {
-        let total = outcome.unpaid.iter().fold(Decimal::ZERO, |a, u| a.checked_add(u.amount).unwrap_or(a));
+        // Each unpaid amount holds the minor digits (the engine checks); a total that
+        // cannot is left out rather than shown with fewer.
+        let total = outcome.unpaid.iter().try_fold(Decimal::ZERO, |a, u| a.checked_add(u.amount)).and_then(|t| payplan_eval::round_exact(t, digits, plan.rounding));
+        let amount = total.map(|t| format!(", {} {}", grouped(t, digits), plan.currency)).unwrap_or_default();
         let _ = writeln!(
             out,
-            "\nunpaid credit: {} entries, {} {} (not eligible or outside active dates; `--format json` lists them)",
+            "\nunpaid credit: {} entries{amount} (not eligible or outside active dates; `--format json` lists them)",
             outcome.unpaid.len(),
-            grouped(payplan_eval::round(total, digits, plan.rounding), digits),
-            plan.currency
         );
     }
     if outcome.entries_outside_term > 0 {
