@@ -260,6 +260,9 @@ fn parallel_chunks<'t>(records: &Records<'t>) -> Option<Vec<Chunk<'t>>> {
 #[cfg(feature = "parallel")]
 fn line_ends(bytes: &[u8]) -> usize {
     let feeds = count_line_feeds(bytes);
+    if !bytes.contains(&b'\r') {
+        return feeds;
+    }
     let returns = bytes.iter().filter(|&&b| b == b'\r').count();
     let pairs = bytes.windows(2).filter(|w| w == b"\r\n").count();
     feeds + returns - pairs
