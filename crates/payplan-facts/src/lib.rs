@@ -330,8 +330,15 @@ impl Facts {
         // One map for the million lookups below (a lookup only: no order comes from it).
         let positions: std::collections::HashMap<&str, usize> = facts.payees.iter().enumerate().map(|(i, p)| (p.id.as_str(), i)).collect();
         let position = |id: &str| positions.get(id).copied();
+        #[cfg(feature = "parallel")]
+        let owner = {
+            use rayon::prelude::*;
+            facts.bookings.par_iter().map(|b| position(&b.owner).unwrap_or(usize::MAX)).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let owner = facts.bookings.iter().map(|b| position(&b.owner).unwrap_or(usize::MAX)).collect();
         facts.index = Index {
-            owner: facts.bookings.iter().map(|b| position(&b.owner).unwrap_or(usize::MAX)).collect(),
+            owner,
             manager: facts.payees.iter().map(|p| p.manager.as_deref().and_then(position)).collect(),
             split_start: {
                 let mut starts = Vec::with_capacity(facts.bookings.len() + 1);
