@@ -30,9 +30,9 @@ fn payplan(dir: &Path, args: &[&str]) -> Output {
     run_payplan(payplan_binary(), dir, args)
 }
 
-/// stderr as text, without the loader's timing lines of work in progress (`TIMING ...`).
+/// stderr as text, its lines joined (no trailing line end).
 fn stderr_of(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).lines().filter(|l| !l.starts_with("TIMING ")).collect::<Vec<_>>().join("\n")
+    String::from_utf8_lossy(&output.stderr).lines().collect::<Vec<_>>().join("\n")
 }
 
 // ---------------------------------------------------------------- the corpus
