@@ -191,16 +191,6 @@ fn bad_input_corpus() {
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
 
-/// Checks a case with an open bug (`bug:` in its README) as if it had none (for the
-/// `#[ignore]`d test of the next such case; none is open now).
-#[allow(dead_code)]
-fn check_bug_case(name: &str) {
-    let case = cases().into_iter().find(|c| c.name == name).unwrap();
-    assert!(case.bug.is_some(), "{name} has no open bug: remove its #[ignore] test");
-    let problems = check_case(&case);
-    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
-}
-
 /// Checks a case whose bug was fixed (its README has no `bug:` line any more): what
 /// `bad_input_corpus` checks of it, snapshot included, plus what its test asserts.
 fn check_fixed_case(name: &str) -> String {

@@ -554,61 +554,60 @@ fn key_text(key: &Key) -> String {
 }
 
 /// Every value of a column in the data.
-fn column_values(lowered: &payplan_ir::Plan, facts: &Facts, record: ast::Record, name: &str) -> BTreeSet<Key> {
+fn column_values<'f>(lowered: &payplan_ir::Plan, facts: &'f Facts, record: ast::Record, name: &str) -> BTreeSet<Key> {
     // Distinct values first, borrowed (a million rows hold a handful of values), then
     // owned keys for those few.
-    let mut texts: BTreeSet<&str> = BTreeSet::new();
+    let mut texts: BTreeSet<&'f str> = BTreeSet::new();
     let mut numbers: BTreeSet<Decimal> = BTreeSet::new();
-    let custom = |fields: &[(String, payplan_facts::FieldType)]| fields.iter().position(|(n, _)| n == name);
+    let mut last: Option<&'f str> = None;
+    let mut add = |text: Option<&'f str>| {
+        // Runs of one value are common (the same status row after row).
+        if let Some(text) = text.filter(|t| last != Some(*t)) {
+            texts.insert(text);
+            last = Some(text);
+        }
+    };
+    let slot = |fields: &[(String, payplan_facts::FieldType)]| fields.iter().position(|(n, _)| n == name);
     match record {
         ast::Record::Booking => {
-            let slot = custom(&lowered.booking_fields);
-            let mut last: Option<&str> = None;
+            let slot = slot(&lowered.booking_fields);
             for b in &facts.bookings {
-                let text: Option<&str> = match name {
+                add(match name {
                     "id" => Some(&b.id),
                     "owner" => Some(&b.owner),
                     "status" => b.status.as_deref(),
                     "account" => b.account.as_deref(),
                     "currency" => Some(b.currency.code()),
-                    _ => match slot.and_then(|i| b.fields.get(i)).and_then(Option::as_ref) {
-                        Some(FieldValue::Text(t)) => Some(t),
-                        Some(FieldValue::Number(n)) => {
-                            numbers.insert(n.normalize());
-                            None
-                        }
-                        _ => None,
-                    },
-                };
-                // Runs of one value are common (the same status row after row).
-                if let Some(text) = text.filter(|t| last != Some(*t)) {
-                    texts.insert(text);
-                    last = Some(text);
-                }
+                    _ => custom_text(slot.and_then(|i| b.fields.get(i)), &mut numbers),
+                });
             }
         }
         ast::Record::Payee => {
-            let slot = custom(&lowered.payee_fields);
+            let slot = slot(&lowered.payee_fields);
             for p in &facts.payees {
-                let text: Option<&str> = match name {
+                add(match name {
                     "id" => Some(&p.id),
                     "name" => p.name.as_deref(),
                     "role" => p.role.as_deref(),
                     "manager" => p.manager.as_deref(),
-                    _ => match slot.and_then(|i| p.fields.get(i)).and_then(Option::as_ref) {
-                        Some(FieldValue::Text(t)) => Some(t),
-                        Some(FieldValue::Number(n)) => {
-                            numbers.insert(n.normalize());
-                            None
-                        }
-                        _ => None,
-                    },
-                };
-                texts.extend(text);
+                    _ => custom_text(slot.and_then(|i| p.fields.get(i)), &mut numbers),
+                });
             }
         }
     }
     texts.into_iter().map(|t| Key::Text(t.to_string())).chain(numbers.into_iter().map(Key::Number)).collect()
+}
+
+/// A custom cell's text; a number goes to `numbers` instead (a table may be keyed by either).
+fn custom_text<'v>(cell: Option<&'v Option<FieldValue>>, numbers: &mut BTreeSet<Decimal>) -> Option<&'v str> {
+    match cell.and_then(Option::as_ref) {
+        Some(FieldValue::Text(t)) => Some(t),
+        Some(FieldValue::Number(n)) => {
+            numbers.insert(n.normalize());
+            None
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -1328,18 +1328,7 @@ fn mutated_inputs_never_panic() {
         "quotas": [{"payee": "alice", "quota": "q", "period": "Q1", "amount": 1}], "fx": [{"currency": "EUR", "date": "2027-01-01", "rate": 1.1}]}"#;
     let mut state = 7;
     for round in 0..3000 {
-        let files: Vec<(String, Vec<u8>)> = tables
-            .iter()
-            .enumerate()
-            .map(|(i, (name, text))| {
-                let bytes = if round % tables.len() == i {
-                    mutate(text.as_bytes(), &mut state)
-                } else {
-                    text.as_bytes().to_vec()
-                };
-                (name.to_string(), bytes)
-            })
-            .collect();
+        let files = with_one_mutated(&tables, round, &mut state);
         let _ = load_csv_files(&files, &schema);
         let mutated = mutate(json.as_bytes(), &mut state);
         let _ = load_json_str("data.json", &String::from_utf8_lossy(&mutated), &schema);
@@ -1460,18 +1449,7 @@ fn quick_paths_give_what_the_general_paths_give() {
     same_without_quick_paths(&files, json, &schema);
     let mut state = 11;
     for round in 0..3000 {
-        let files: Vec<(String, Vec<u8>)> = tables
-            .iter()
-            .enumerate()
-            .map(|(i, (name, text))| {
-                let bytes = if round % tables.len() == i {
-                    mutate(text.as_bytes(), &mut state)
-                } else {
-                    text.as_bytes().to_vec()
-                };
-                (name.to_string(), bytes)
-            })
-            .collect();
+        let files = with_one_mutated(&tables, round, &mut state);
         let mutated = String::from_utf8_lossy(&mutate(json.as_bytes(), &mut state)).into_owned();
         same_without_quick_paths(&files, &mutated, &schema);
     }
@@ -1591,4 +1569,16 @@ fn a_large_file_read_in_parts_gives_what_one_reading_gives() {
     let facts = load_csv_files(&clean, &schema());
     assert!(facts.is_ok(), "{:?}", facts.as_ref().err());
     assert_eq!(facts, without_quick_paths(|| load_csv_files(&clean, &schema())));
+}
+
+/// The tables as files, the one at `round` (in turn) mutated.
+fn with_one_mutated(tables: &[(&str, &str)], round: usize, state: &mut u64) -> Vec<(String, Vec<u8>)> {
+    tables
+        .iter()
+        .enumerate()
+        .map(|(i, (name, text))| {
+            let bytes = if round % tables.len() == i { mutate(text.as_bytes(), state) } else { text.as_bytes().to_vec() };
+            (name.to_string(), bytes)
+        })
+        .collect()
 }

@@ -21,6 +21,18 @@ pub struct PayeeTrace {
     pub balance: Decimal,
 }
 
+impl PayeeTrace {
+    /// The first commission with a tier table in the last evaluated period, with the
+    /// component's name: what a payout curve is drawn from.
+    pub fn last_tiered_part(&self) -> Option<(&str, &Part)> {
+        self.periods
+            .iter()
+            .rev()
+            .filter(|p| p.evaluated)
+            .find_map(|p| p.components.iter().find_map(|c| c.part.as_ref().filter(|part| part.tiers.is_some()).map(|part| (c.name.as_str(), part))))
+    }
+}
+
 /// One period of a payee's statement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PeriodTrace {

@@ -252,13 +252,7 @@ fn part_table(out: &mut String, part: &Part, digits: u32, cur: &str) {
 /// The payout curve of the first commission with a tier table, as inline SVG.
 /// Floating point is used for drawing only; every figure printed elsewhere is exact.
 fn payout_curve(trace: &PayeeTrace) -> Option<String> {
-    // The last evaluated period's tiered commission part.
-    let (name, part) = trace
-        .periods
-        .iter()
-        .rev()
-        .filter(|p| p.evaluated)
-        .find_map(|p| p.components.iter().find_map(|c| c.part.as_ref().filter(|part| part.tiers.is_some()).map(|part| (c.name.clone(), part))))?;
+    let (name, part) = trace.last_tiered_part()?;
     let tiers = part.tiers.as_ref()?;
     let divisor = tiers.divisor.and_then(|d| d.to_f64()).filter(|d| *d > 0.0);
     let credit: f64 = part.entries.iter().filter_map(|e| e.credit.to_f64()).sum();
@@ -302,7 +296,7 @@ fn payout_curve(trace: &PayeeTrace) -> Option<String> {
     let (w, h, left, bottom, top, right) = (720.0, 320.0, 80.0, 40.0, 20.0, 20.0);
     let px = |x: f64| left + (x / x_max) * (w - left - right);
     let py = |y: f64| h - bottom - (y / y_max) * (h - top - bottom);
-    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"100%\" role=\"img\" aria-label=\"payout curve of {}\">", esc(&name));
+    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"100%\" role=\"img\" aria-label=\"payout curve of {}\">", esc(name));
     let shades = ["#eef3fb", "#e2ebf7"];
     for (i, (lo, hi, _, band)) in bands.iter().enumerate() {
         let x0 = px((lo.unwrap_or(0.0) / scale).clamp(0.0, x_max));

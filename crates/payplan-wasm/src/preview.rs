@@ -111,12 +111,7 @@ impl Preview {
 
 /// The first tiered commission of the last evaluated period.
 fn curve(trace: &PayeeTrace) -> Option<CurveData> {
-    let (component, part) = trace
-        .periods
-        .iter()
-        .rev()
-        .filter(|p| p.evaluated)
-        .find_map(|p| p.components.iter().find_map(|c| c.part.as_ref().filter(|part| part.tiers.is_some()).map(|part| (c.name.clone(), part))))?;
+    let (component, part) = trace.last_tiered_part()?;
     let tiers = part.tiers.as_ref()?;
     let mut credit = Decimal::ZERO;
     let mut weighted = Decimal::ZERO;
@@ -127,7 +122,7 @@ fn curve(trace: &PayeeTrace) -> Option<CurveData> {
         }
     }
     Some(CurveData {
-        component,
+        component: component.to_string(),
         measure: tiers.measure.clone(),
         divisor: tiers.divisor,
         bands: tiers.bands.clone(),
