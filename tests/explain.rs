@@ -130,6 +130,50 @@ fn traces_add_up_on_the_example_plans() {
     }
 }
 
+/// A figures trace (the browser preview's) is the full trace without the rows of
+/// entries, bookings and slices; its parts' credit and base rate are the sums of the
+/// full trace's entries.
+fn check_figures_trace(plan_path: &Path, data: &Path) -> usize {
+    let (plan, facts) = load_plan_file(plan_path, data).unwrap();
+    let (outcome, _) = payplan_eval::explain_all(&plan, &facts).unwrap();
+    let mut parts = 0;
+    for payee in &outcome.payees {
+        let (full_outcome, full) = payplan_eval::explain(&plan, &facts, &payee.id).unwrap().unwrap();
+        let (figures_outcome, figures) = payplan_eval::explain_figures(&plan, &facts, &payee.id).unwrap().unwrap();
+        assert_eq!(full_outcome, figures_outcome, "{plan_path:?} {}: the same lines", payee.id);
+        let mut stripped = full.clone();
+        for component in stripped.periods.iter_mut().flat_map(|p| p.components.iter_mut()) {
+            if let Some(part) = component.part.as_mut() {
+                let credit = part.entries.iter().map(|e| e.credit).sum::<Decimal>();
+                let weighted = part.entries.iter().filter_map(|e| Some(e.credit * e.rate?)).sum::<Decimal>();
+                assert_eq!(part.credit, Some(credit), "{plan_path:?} {}: the part's credit", payee.id);
+                assert_eq!(part.base_rate, weighted.checked_div(credit), "{plan_path:?} {}: the part's base rate", payee.id);
+                part.entries.clear();
+                part.bookings.clear();
+                parts += 1;
+            }
+        }
+        assert_eq!(stripped, figures, "{plan_path:?} {}: the figures of the full trace", payee.id);
+    }
+    parts
+}
+
+#[test]
+fn figures_traces_are_full_traces_without_their_rows() {
+    let mut plans: Vec<PathBuf> = std::fs::read_dir(workspace_path("plans")).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "plan")).collect();
+    plans.sort();
+    let parts: usize = plans.iter().map(|plan_path| check_figures_trace(plan_path, &example_data_dir())).sum();
+    assert!(parts > 100, "only {parts} parts compared");
+    if let Ok(dir) = std::fs::read_dir(workspace_root().join("../shared/conformance/cases")) {
+        for case in dir.flatten() {
+            let path = case.path();
+            if path.join("plan.plan").is_file() && path.join("data").is_dir() {
+                check_figures_trace(&path.join("plan.plan"), &path.join("data"));
+            }
+        }
+    }
+}
+
 #[test]
 fn traces_add_up_on_the_conformance_cases() {
     let cases = workspace_root().join("../shared/conformance/cases");

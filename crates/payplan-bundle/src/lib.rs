@@ -378,9 +378,9 @@ impl Opened {
         Ok(Opened { plan: self.plan.clone(), plan_text: self.plan_text.clone(), facts, payee, entries })
     }
 
-    /// The payee's lines (and trace when asked), exactly as in the full run.
-    pub fn evaluate(&self, traced: bool) -> Result<(PayeeResult, Option<payplan_eval::trace::PayeeTrace>), BundleError> {
-        payplan_eval::evaluate_entries(&self.plan, &self.facts, self.payee, &self.entries, traced).map_err(BundleError::Eval)
+    /// The payee's lines (and trace in `detail`, when asked), exactly as in the full run.
+    pub fn evaluate(&self, detail: Option<payplan_eval::trace::Detail>) -> Result<(PayeeResult, Option<payplan_eval::trace::PayeeTrace>), BundleError> {
+        payplan_eval::evaluate_entries(&self.plan, &self.facts, self.payee, &self.entries, detail).map_err(BundleError::Eval)
     }
 }
 

@@ -32,9 +32,9 @@ fn reproduces(plan_path: &Path, data: &Path) -> usize {
         let bundle = payplan_bundle::make(&text, &plan, &facts, &expected.id).unwrap();
         let json = payplan_bundle::to_json(&bundle);
         let opened = payplan_bundle::open(&json).unwrap();
-        let (lines, _) = opened.evaluate(false).unwrap();
+        let (lines, _) = opened.evaluate(None).unwrap();
         assert_eq!(&lines, expected, "{}: {}", plan_path.display(), expected.id);
-        let (traced, trace) = opened.evaluate(true).unwrap();
+        let (traced, trace) = opened.evaluate(Some(payplan_eval::trace::Detail::Full)).unwrap();
         assert_eq!(&traced, expected);
         assert!(trace.is_some());
     }
@@ -149,14 +149,14 @@ fn a_deal_added_to_a_bundle_pays_as_in_the_full_run() {
     let split = payplan_facts::Split { booking: "WHATIF-1".into(), payee: payee.into(), share: "0.6".parse().unwrap(), origin: template.origin.clone() };
     let partner = facts.payees.iter().find(|p| p.id != payee).unwrap();
     let other = payplan_facts::Split { booking: "WHATIF-1".into(), payee: partner.id.clone(), share: "0.4".parse().unwrap(), origin: template.origin.clone() };
-    let (with_deal, _) = opened.with_deals(std::slice::from_ref(&deal), &[split.clone(), other.clone()]).unwrap().evaluate(false).unwrap();
+    let (with_deal, _) = opened.with_deals(std::slice::from_ref(&deal), &[split.clone(), other.clone()]).unwrap().evaluate(None).unwrap();
 
     let mut tables = payplan_facts::Tables { payees: facts.payees.clone(), bookings: facts.bookings.clone(), splits: facts.splits.clone(), quotas: facts.quotas.clone(), metrics: facts.metrics.clone(), fx: facts.fx.clone(), accounts: facts.accounts.clone() };
     tables.bookings.push(deal);
     tables.splits.extend([split, other]);
     let full = payplan_eval::evaluate_one(&plan, &Facts::from_tables(tables), payee).unwrap().unwrap();
     assert_eq!(&with_deal, &full.payees[0]);
-    let (without, _) = opened.evaluate(false).unwrap();
+    let (without, _) = opened.evaluate(None).unwrap();
     assert_ne!(with_deal, without, "the deal changes something");
 }
 

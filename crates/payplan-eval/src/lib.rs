@@ -132,17 +132,35 @@ pub fn explain_all(plan: &Plan, facts: &Facts) -> Result<(Outcome, Vec<trace::Pa
     evaluate_payees(plan, facts, Tracing::All, &|_, _| {})
 }
 
-/// Which payees a run traces.
+/// Which payees a run evaluates and traces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tracing {
-    /// None: the plain run.
+    /// Every payee, none traced: the plain run.
     Off,
-    /// One payee (by index), and only that payee is evaluated.
-    One(usize),
-    /// One payee (by index) evaluated alone, without a trace (a quick preview).
-    OnlyLines(usize),
-    /// Every payee.
+    /// One payee (by index) evaluated alone, traced in the detail given (`None`: its
+    /// lines only, a quick preview).
+    One(usize, Option<trace::Detail>),
+    /// Every payee, traced in full.
     All,
+}
+
+impl Tracing {
+    /// The one payee evaluated, when only one is.
+    fn only(self) -> Option<usize> {
+        match self {
+            Tracing::One(index, _) => Some(index),
+            Tracing::Off | Tracing::All => None,
+        }
+    }
+
+    /// What a payee's trace records.
+    fn detail(self) -> Option<trace::Detail> {
+        match self {
+            Tracing::Off => None,
+            Tracing::One(_, detail) => detail,
+            Tracing::All => Some(trace::Detail::Full),
+        }
+    }
 }
 
 /// Evaluates a plan and explains one payee's lines: the same computation as
@@ -150,7 +168,16 @@ enum Tracing {
 /// or unknown.
 pub fn explain(plan: &Plan, facts: &Facts, payee: &str) -> Result<Option<(Outcome, trace::PayeeTrace)>> {
     let Some(index) = facts.payee_index(payee) else { return Ok(None) };
-    let (outcome, traces) = evaluate_payees(plan, facts, Tracing::One(index), &|_, _| {})?;
+    let (outcome, traces) = evaluate_payees(plan, facts, Tracing::One(index, Some(trace::Detail::Full)), &|_, _| {})?;
+    Ok(traces.into_iter().next().map(|t| (outcome, t)))
+}
+
+/// [`explain`] with a trace of every figure but the rows of credit entries and
+/// bookings ([`trace::Detail::Figures`]): a preview's figures and payout curve, at a
+/// cost that the trace of every booking does not add to.
+pub fn explain_figures(plan: &Plan, facts: &Facts, payee: &str) -> Result<Option<(Outcome, trace::PayeeTrace)>> {
+    let Some(index) = facts.payee_index(payee) else { return Ok(None) };
+    let (outcome, traces) = evaluate_payees(plan, facts, Tracing::One(index, Some(trace::Detail::Figures)), &|_, _| {})?;
     Ok(traces.into_iter().next().map(|t| (outcome, t)))
 }
 
@@ -158,7 +185,7 @@ pub fn explain(plan: &Plan, facts: &Facts, payee: &str) -> Result<Option<(Outcom
 /// what a preview needs after an edit.
 pub fn evaluate_one(plan: &Plan, facts: &Facts, payee: &str) -> Result<Option<Outcome>> {
     let Some(index) = facts.payee_index(payee) else { return Ok(None) };
-    let (outcome, _) = evaluate_payees(plan, facts, Tracing::OnlyLines(index), &|_, _| {})?;
+    let (outcome, _) = evaluate_payees(plan, facts, Tracing::One(index, None), &|_, _| {})?;
     Ok((!outcome.payees.is_empty()).then_some(outcome))
 }
 
@@ -177,11 +204,11 @@ pub fn paid_entries(plan: &Plan, facts: &Facts, payee: usize) -> Result<Vec<Entr
 
 /// Evaluates one payee from given credit entries (in processing order), skipping
 /// crediting: for bundles, whose facts hold only what the payee's lines need. The
-/// payee is taken as eligible.
-pub fn evaluate_entries(plan: &Plan, facts: &Facts, payee: usize, entries: &[Entry], traced: bool) -> Result<(PayeeResult, Option<trace::PayeeTrace>)> {
+/// payee is taken as eligible; the trace is recorded in `detail`, when asked.
+pub fn evaluate_entries(plan: &Plan, facts: &Facts, payee: usize, entries: &[Entry], detail: Option<trace::Detail>) -> Result<(PayeeResult, Option<trace::PayeeTrace>)> {
     let record = facts.payees.get(payee).ok_or_else(|| EvalError::new("internal error: no such payee"))?;
     let refs: Vec<&Entry> = entries.iter().filter(|e| e.payee == payee && paid_on(record, e.date)).collect();
-    payee::evaluate_payee(plan, facts, record, refs, &payee::component_plans(plan), traced)
+    payee::evaluate_payee(plan, facts, record, refs, &payee::component_plans(plan), detail)
 }
 
 /// Whether a payee's credit dated `date` falls within their active dates.
@@ -221,7 +248,7 @@ fn evaluate_payees(plan: &Plan, facts: &Facts, tracing: Tracing, progress: &(dyn
                     let booking = facts.bookings.get(entry.booking);
                     // Shown rounded to the minor unit, as lines are: an amount too large
                     // to keep its minor digits is an error, never shown with fewer.
-                    let shown = !matches!(tracing, Tracing::One(t) | Tracing::OnlyLines(t) if t != entry.payee);
+                    let shown = tracing.only().is_none_or(|t| t == entry.payee);
                     if shown && round::round_exact(entry.amount, plan.currency.minor_units(), plan.rounding).is_none() {
                         // Pointing at the rule's `amount`, else at `eligible` when that is the reason.
                         let rule_amount = plan.rules.get(entry.rule).and_then(|r| r.amount.as_ref());
@@ -258,7 +285,7 @@ fn evaluate_payees(plan: &Plan, facts: &Facts, tracing: Tracing, progress: &(dyn
     let work: Vec<(usize, Vec<&Entry>)> = per_payee
         .into_iter()
         .enumerate()
-        .filter(|(index, _)| eligible.get(*index).copied().unwrap_or(false) && !matches!(tracing, Tracing::One(t) | Tracing::OnlyLines(t) if t != *index))
+        .filter(|(index, _)| eligible.get(*index).copied().unwrap_or(false) && tracing.only().is_none_or(|t| t == *index))
         .collect();
     let total = work.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
@@ -275,7 +302,7 @@ fn evaluate_payees(plan: &Plan, facts: &Facts, tracing: Tracing, progress: &(dyn
         let touched: usize = own.iter().filter_map(|e| facts.bookings.get(e.booking)).map(|b| b.fields.len()).sum();
         std::hint::black_box(touched);
         let entries: Vec<&Entry> = own.iter().collect();
-        let result = payee::evaluate_payee(plan, facts, payee, entries, &component_plans, matches!(tracing, Tracing::One(_) | Tracing::All));
+        let result = payee::evaluate_payee(plan, facts, payee, entries, &component_plans, tracing.detail());
         let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         if finished.is_multiple_of(256) || finished == total {
             progress(finished, total);
@@ -296,7 +323,7 @@ fn evaluate_payees(plan: &Plan, facts: &Facts, tracing: Tracing, progress: &(dyn
         payees.push(result);
         traces.extend(trace);
     }
-    if let Tracing::One(t) | Tracing::OnlyLines(t) = tracing {
+    if let Some(t) = tracing.only() {
         let id = facts.payees.get(t).map(|p| p.id.as_str()).unwrap_or_default();
         unpaid.retain(|u| u.payee == id);
     }

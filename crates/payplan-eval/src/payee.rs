@@ -9,7 +9,7 @@ use crate::error::{EvalError, Result};
 use crate::eval::{active_days, Evaluator, PayeeScope};
 use crate::round::{holds_digits, largest_with_digits, round_exact, widest_scale};
 use crate::trace::{
-    BandTrace, BonusTrace, BookingEarnings, CapTotalTrace, ComponentTrace, EntryTrace, Ledger, MeasureValue, Part, PayeeTrace, PeriodCapTrace, PeriodTrace, Slice,
+    BandTrace, BonusTrace, BookingEarnings, CapTotalTrace, ComponentTrace, Detail, EntryTrace, Ledger, MeasureValue, Part, PayeeTrace, PeriodCapTrace, PeriodTrace, Slice,
     TermCapTrace, TierTrace,
 };
 use crate::value;
@@ -48,8 +48,13 @@ struct Progress {
     by_booking: BTreeMap<usize, Decimal>,
     /// The bands (in credit) they were computed with.
     bands: Option<Vec<CreditBand>>,
-    /// Traces of the consumed entries, when tracing.
+    /// Traces of the consumed entries, when tracing them.
     traces: Vec<EntryTrace>,
+    /// Credit of the consumed entries, and their credit times base rate, when tracing.
+    credit: Decimal,
+    weighted: Decimal,
+    /// One of those sums overflowed: the part has no credit or base rate to show.
+    figures_overflowed: bool,
     /// Per entry position: the base rate or spif pay, when it cannot change over the term.
     memo: Vec<Option<Decimal>>,
     /// Marginal tiers: the cumulative earnings of the tier position met so far, one per
@@ -68,8 +73,31 @@ impl Progress {
         self.position = Decimal::ZERO;
         self.by_booking.clear();
         self.traces.clear();
+        self.credit = Decimal::ZERO;
+        self.weighted = Decimal::ZERO;
+        self.figures_overflowed = false;
         self.curves.clear();
         self.held = None;
+    }
+
+    /// Adds a consumed entry to the traced sums.
+    fn add_figures(&mut self, credit: Decimal, rate: Option<Decimal>) {
+        let weighted = match rate {
+            Some(rate) => credit.checked_mul(rate).and_then(|x| self.weighted.checked_add(x)),
+            None => Some(self.weighted),
+        };
+        match (self.credit.checked_add(credit), weighted) {
+            (Some(c), Some(w)) => (self.credit, self.weighted) = (c, w),
+            _ => self.figures_overflowed = true,
+        }
+    }
+
+    /// A part's traced sums: its credit and its credit-weighted base rate.
+    fn figures(&self) -> (Option<Decimal>, Option<Decimal>) {
+        if self.figures_overflowed {
+            return (None, None);
+        }
+        (Some(self.credit), self.weighted.checked_div(self.credit))
     }
 
     /// The cumulative earnings at `rate` (built once per rate).
@@ -115,8 +143,9 @@ pub fn component_plans(plan: &Plan) -> Vec<ComponentPlan> {
         .collect()
 }
 
-/// Evaluates one eligible payee over the whole term, with its trace when asked.
-pub fn evaluate_payee<'a>(plan: &'a Plan, facts: &'a Facts, payee: &'a Payee, entries: Vec<&'a Entry>, components: &[ComponentPlan], traced: bool) -> Result<(PayeeResult, Option<PayeeTrace>)> {
+/// Evaluates one eligible payee over the whole term, with its trace in the detail asked.
+pub fn evaluate_payee<'a>(plan: &'a Plan, facts: &'a Facts, payee: &'a Payee, entries: Vec<&'a Entry>, components: &[ComponentPlan], detail: Option<Detail>) -> Result<(PayeeResult, Option<PayeeTrace>)> {
+    let traced = detail.is_some();
     let mut scope = PayeeScope::new(plan, payee, entries);
     if traced {
         scope.targets = Some(Vec::new());
@@ -167,7 +196,7 @@ pub fn evaluate_payee<'a>(plan: &'a Plan, facts: &'a Facts, payee: &'a Payee, en
             // date carries over unchanged and the line is zero.
             let line = if active {
                 let earned = match carried {
-                    Some(carried) => earnings(&mut ev, component, &mut state.sum, carried, invariant, trace.as_mut()).map_err(point)?,
+                    Some(carried) => earnings(&mut ev, component, &mut state.sum, carried, invariant, trace.as_mut(), detail).map_err(point)?,
                     None => Decimal::ZERO,
                 };
                 // language.md section 8: C(p) sums the changes of E allowed by the period
@@ -358,13 +387,13 @@ pub(crate) fn too_large(what: &str, amount: Decimal, plan: &Plan) -> EvalError {
 }
 
 /// `E(p)` of a component at the evaluator's period end.
-fn earnings(ev: &mut Evaluator<'_>, component: &Component, sum: &mut Decimal, progress: &mut Progress, invariant: bool, trace: Option<&mut ComponentTrace>) -> Result<Decimal> {
+fn earnings(ev: &mut Evaluator<'_>, component: &Component, sum: &mut Decimal, progress: &mut Progress, invariant: bool, trace: Option<&mut ComponentTrace>, detail: Option<Detail>) -> Result<Decimal> {
     let plan = ev.plan;
     let period = ev.period().ok_or_else(|| EvalError::new("internal error: no such period"))?;
     match &component.kind {
         ComponentKind::Commission(commission) => {
             let low = if commission.in_period { period.start } else { plan.term_start };
-            let part = commission_part(ev, component, commission, low, period.end, progress, invariant, trace.is_some())?;
+            let part = commission_part(ev, component, commission, low, period.end, progress, invariant, detail)?;
             let earned = if commission.in_period {
                 // Each period alone through booking caps and gate; E is their running
                 // sum, and the term cap bounds it (language.md section 8: earnings to
@@ -408,7 +437,7 @@ fn earnings(ev: &mut Evaluator<'_>, component: &Component, sum: &mut Decimal, pr
             Ok(capped)
         }
         ComponentKind::Spif(spif) => {
-            let part = spif_part(ev, component, spif, plan.term_start, period.end, progress, invariant, trace.is_some())?;
+            let part = spif_part(ev, component, spif, plan.term_start, period.end, progress, invariant, detail)?;
             let earned = part.earned;
             if let Some(t) = trace {
                 t.part = Some(part);
@@ -431,8 +460,9 @@ fn commission_part(
     to: NaiveDate,
     progress: &mut Progress,
     invariant: bool,
-    traced: bool,
+    detail: Option<Detail>,
 ) -> Result<Part> {
+    let (traced, rows) = (detail.is_some(), detail == Some(Detail::Full));
     let bands = match &commission.tiers {
         Some(tiers) => Some(scaled_bands(ev, tiers)?),
         None => None,
@@ -507,7 +537,7 @@ fn commission_part(
             (Some(_), Some(band)) => {
                 let band_rate = band_rate(band.value, rate).map_err(named)?;
                 let earned = value::mul(entry.amount, band_rate).map_err(named)?;
-                if traced {
+                if rows {
                     slices.push(Slice { band: band.label.clone(), amount: entry.amount, rate: band_rate, earned });
                 }
                 earned
@@ -518,7 +548,7 @@ fn commission_part(
                 moved = Some((before, after));
                 let held = progress.held.filter(|(r, _)| *r == rate).map(|(_, g)| g);
                 let curve = progress.curve(bands, rate, bound, digits).map_err(named)?;
-                let (earned, at_after) = marginal(curve, bands, before, after, held, entry.amount, traced.then_some(&mut slices)).map_err(named)?;
+                let (earned, at_after) = marginal(curve, bands, before, after, held, entry.amount, rows.then_some(&mut slices)).map_err(named)?;
                 progress.position = after;
                 progress.held = Some((rate, at_after));
                 earned
@@ -527,6 +557,9 @@ fn commission_part(
         let slot = progress.by_booking.entry(entry.booking).or_insert(Decimal::ZERO);
         *slot = value::add(*slot, earned).map_err(named)?;
         if traced {
+            progress.add_figures(entry.amount, rate);
+        }
+        if rows {
             progress.traces.push(entry_trace(ev, entry, moved, rate, slices, None, earned));
         }
     }
@@ -538,14 +571,13 @@ fn commission_part(
         component,
         commission.gate.as_ref(),
         !commission.in_period,
-        &progress.by_booking,
+        progress,
         from,
         to,
-        progress.traces.clone(),
         bands.as_deref(),
         commission.tiers.as_ref(),
         band_reached,
-        traced,
+        detail,
     )?;
     progress.bands = bands;
     Ok(part)
@@ -558,15 +590,15 @@ fn finish_part(
     component: &Component,
     gate: Option<&payplan_ir::Expr>,
     capped_per_term: bool,
-    by_booking: &BTreeMap<usize, Decimal>,
+    progress: &Progress,
     from: NaiveDate,
     to: NaiveDate,
-    entries: Vec<EntryTrace>,
     bands: Option<&[CreditBand]>,
     tiers: Option<&Tiers>,
     band_reached: Option<String>,
-    traced: bool,
+    detail: Option<Detail>,
 ) -> Result<Part> {
+    let (traced, rows) = (detail.is_some(), detail == Some(Detail::Full));
     let booking_cap = match &component.cap_per_booking {
         Some(cap) => Some(ev.eval_decimal(cap, None)?),
         None => None,
@@ -574,10 +606,10 @@ fn finish_part(
     let mut bookings = Vec::new();
     let mut subtotal = Decimal::ZERO;
     let point = at(component_span(ev.plan, component));
-    for (booking, earned) in by_booking {
+    for (booking, earned) in &progress.by_booking {
         let kept = booking_cap.map_or(*earned, |limit| (*earned).min(limit));
         subtotal = value::add(subtotal, kept).map_err(point)?;
-        if traced {
+        if rows {
             let id = ev.facts.bookings.get(*booking).map(|b| b.id.clone()).unwrap_or_default();
             bookings.push(BookingEarnings { booking: id, earned: *earned, kept });
         }
@@ -607,7 +639,9 @@ fn finish_part(
         }),
         _ => None,
     };
-    Ok(Part { from, to, tiers, entries, bookings, booking_cap, subtotal, gate: gate_open, term_cap, earned })
+    let entries = if rows { progress.traces.clone() } else { Vec::new() };
+    let (credit, base_rate) = progress.figures();
+    Ok(Part { from, to, tiers, entries, bookings, booking_cap, subtotal, gate: gate_open, term_cap, earned, credit, base_rate })
 }
 
 /// Applies a component's term cap; returns the capped value and what it did.
@@ -882,7 +916,7 @@ fn slice(curve: &Curve, bands: &[CreditBand], from: Decimal, to: Decimal, credit
 /// `pay * share` or `pay * credit`; reversals reverse. Continues from `progress` when
 /// `when` and `pay` cannot change over the term.
 #[allow(clippy::too_many_arguments)]
-fn spif_part(ev: &mut Evaluator<'_>, component: &Component, spif: &Spif, from: NaiveDate, to: NaiveDate, progress: &mut Progress, invariant: bool, traced: bool) -> Result<Part> {
+fn spif_part(ev: &mut Evaluator<'_>, component: &Component, spif: &Spif, from: NaiveDate, to: NaiveDate, progress: &mut Progress, invariant: bool, detail: Option<Detail>) -> Result<Part> {
     let (start, end) = ev.rule_positions(spif.rule, from, to)?;
     if !invariant || progress.consumed < start {
         progress.restart();
@@ -914,10 +948,13 @@ fn spif_part(ev: &mut Evaluator<'_>, component: &Component, spif: &Spif, from: N
         };
         let slot = progress.by_booking.entry(entry.booking).or_insert(Decimal::ZERO);
         *slot = value::add(*slot, earned).map_err(named)?;
-        if traced {
+        if detail.is_some() {
+            progress.add_figures(entry.amount, None);
+        }
+        if detail == Some(Detail::Full) {
             progress.traces.push(entry_trace(ev, entry, None, None, Vec::new(), Some(pay), earned));
         }
     }
     progress.consumed = end;
-    finish_part(ev, component, None, true, &progress.by_booking, from, to, progress.traces.clone(), None, None, None, traced)
+    finish_part(ev, component, None, true, progress, from, to, None, None, None, detail)
 }

@@ -8,6 +8,17 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+/// How much of a payee's computation a trace records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Every figure, down to each credit entry and each booking: a statement.
+    Full,
+    /// Every figure but the rows of credit entries and bookings (a part keeps their
+    /// sums, [`Part::credit`] and [`Part::base_rate`]): a preview, whose cost does not
+    /// grow with the trace of every booking.
+    Figures,
+}
+
 /// One payee's whole term, explained.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PayeeTrace {
@@ -165,6 +176,16 @@ pub struct Part {
     pub term_cap: Option<TermCapTrace>,
     /// The result.
     pub earned: Decimal,
+    /// The credit of the part's entries (`None` when their sum overflows). Derived
+    /// from `entries`, so not serialized; kept for a [`Detail::Figures`] trace, which
+    /// has no entries.
+    #[serde(skip)]
+    pub credit: Option<Decimal>,
+    /// The entries' base rate weighted by their credit (entries without a rate count
+    /// as zero; `None` without credit or on overflow): what tier multipliers apply to. Not serialized, as
+    /// `credit`.
+    #[serde(skip)]
+    pub base_rate: Option<Decimal>,
 }
 
 /// The tier table as applied.

@@ -255,10 +255,9 @@ fn payout_curve(trace: &PayeeTrace) -> Option<String> {
     let (name, part) = trace.last_tiered_part()?;
     let tiers = part.tiers.as_ref()?;
     let divisor = tiers.divisor.and_then(|d| d.to_f64()).filter(|d| *d > 0.0);
-    let credit: f64 = part.entries.iter().filter_map(|e| e.credit.to_f64()).sum();
+    let credit = part.credit.and_then(|c| c.to_f64()).unwrap_or(0.0);
     // The effective base rate: what each unit of credit earns at 1x, weighted by credit.
-    let weighted: f64 = part.entries.iter().filter_map(|e| Some(e.credit.to_f64()? * e.rate?.to_f64()?)).sum();
-    let base_rate = if credit.abs() > f64::EPSILON { weighted / credit } else { 0.0 };
+    let base_rate = part.base_rate.and_then(|r| r.to_f64()).unwrap_or(0.0);
     let bands: Vec<(Option<f64>, Option<f64>, f64, &BandTrace)> = tiers
         .bands
         .iter()

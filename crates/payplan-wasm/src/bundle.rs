@@ -15,7 +15,7 @@ use crate::problem::{Problem, SourceMap, Stage};
 use crate::session::{self, FieldValues, PayeeSummary, PlanSummary, Scenario, StatementFormat};
 use crate::what_if::{self, DealPayees, WhatIfDeal};
 use payplan_bundle::Opened;
-use payplan_eval::trace::PayeeTrace;
+use payplan_eval::trace::{Detail, PayeeTrace};
 use payplan_eval::{Outcome, PayeeResult};
 use payplan_facts::Schema;
 use serde::Serialize;
@@ -134,14 +134,14 @@ impl BundleSession {
         let format = StatementFormat::parse(format)?;
         let bundle = self.payee_bundle(payee, scenario)?;
         session::check_period(&bundle.opened.plan, period)?;
-        let (result, trace) = bundle.traced()?;
+        let (result, trace) = bundle.traced(Detail::Full)?;
         Ok(format.render(&bundle.opened.plan, &result, &trace, &[], period))
     }
 
     /// The payee's lines and payout curve, as the data-backed preview gives them.
     pub fn preview(&mut self, payee: &str, scenario: Scenario) -> Result<Preview, Vec<Problem>> {
         let bundle = self.payee_bundle(payee, scenario)?;
-        let (result, trace) = bundle.traced()?;
+        let (result, trace) = bundle.traced(Detail::Figures)?;
         Ok(Preview::new(&bundle.opened.plan, &result, &trace))
     }
 
@@ -188,19 +188,19 @@ struct Evaluable<'a> {
 impl Evaluable<'_> {
     /// The payee's lines.
     fn lines(&self) -> Result<PayeeResult, Vec<Problem>> {
-        self.evaluate(false).map(|(result, _)| result)
+        self.evaluate(None).map(|(result, _)| result)
     }
 
-    /// The payee's lines and trace.
-    fn traced(&self) -> Result<(PayeeResult, PayeeTrace), Vec<Problem>> {
-        match self.evaluate(true)? {
+    /// The payee's lines and trace, in `detail`.
+    fn traced(&self, detail: Detail) -> Result<(PayeeResult, PayeeTrace), Vec<Problem>> {
+        match self.evaluate(Some(detail))? {
             (result, Some(trace)) => Ok((result, trace)),
             (_, None) => Err(vec![Problem::error(Stage::Eval, "payplan::eval", "internal error: the evaluation gave no trace")]),
         }
     }
 
-    fn evaluate(&self, traced: bool) -> Result<(PayeeResult, Option<PayeeTrace>), Vec<Problem>> {
-        self.opened.evaluate(traced).map_err(|error| vec![Problem::from_bundle_error(self.file, Some(self.source), &error)])
+    fn evaluate(&self, detail: Option<Detail>) -> Result<(PayeeResult, Option<PayeeTrace>), Vec<Problem>> {
+        self.opened.evaluate(detail).map_err(|error| vec![Problem::from_bundle_error(self.file, Some(self.source), &error)])
     }
 }
 

@@ -113,20 +113,12 @@ impl Preview {
 fn curve(trace: &PayeeTrace) -> Option<CurveData> {
     let (component, part) = trace.last_tiered_part()?;
     let tiers = part.tiers.as_ref()?;
-    let mut credit = Decimal::ZERO;
-    let mut weighted = Decimal::ZERO;
-    for entry in &part.entries {
-        credit = credit.checked_add(entry.credit)?;
-        if let Some(rate) = entry.rate {
-            weighted = weighted.checked_add(entry.credit.checked_mul(rate)?)?;
-        }
-    }
     Some(CurveData {
         component: component.to_string(),
         measure: tiers.measure.clone(),
         divisor: tiers.divisor,
         bands: tiers.bands.clone(),
-        credit,
-        base_rate: weighted.checked_div(credit),
+        credit: part.credit?,
+        base_rate: part.base_rate,
     })
 }

@@ -10,7 +10,7 @@
 use crate::preview::Preview;
 use crate::problem::{Problem, SourceMap, Stage};
 use crate::what_if::{self, WhatIfDeal};
-use payplan_eval::trace::PayeeTrace;
+use payplan_eval::trace::{Detail, PayeeTrace};
 use payplan_eval::{PayeeResult, UnpaidCredit};
 use payplan_facts::{Facts, FieldType, FieldValue, Payee, Schema};
 use payplan_ir::Plan;
@@ -236,7 +236,7 @@ impl Session {
     /// for byte; `html` gives the page `explain --format html` writes for the payee.
     pub fn explain(&mut self, payee: &str, format: &str, period: Option<&str>, scenario: Scenario) -> Result<String, Vec<Problem>> {
         let format = StatementFormat::parse(format)?;
-        let (plan, outcome, trace) = self.explained(payee, period, scenario)?;
+        let (plan, outcome, trace) = self.explained(payee, period, scenario, Detail::Full)?;
         let Some(result) = outcome.payees.first() else {
             return Err(vec![no_statement(payee)]);
         };
@@ -247,17 +247,22 @@ impl Session {
     /// the trace of every credit entry (which grows with the bookings), for a preview
     /// that recomputes on every edit.
     pub fn preview(&mut self, payee: &str, scenario: Scenario) -> Result<Preview, Vec<Problem>> {
-        let (plan, outcome, trace) = self.explained(payee, None, scenario)?;
+        let (plan, outcome, trace) = self.explained(payee, None, scenario, Detail::Figures)?;
         let Some(result) = outcome.payees.first() else {
             return Err(vec![no_statement(payee)]);
         };
         Ok(Preview::new(plan, result, &trace))
     }
 
-    /// Evaluates one payee with the trace, or says why not (as the CLI's `explain`).
-    fn explained(&mut self, payee: &str, period: Option<&str>, scenario: Scenario) -> Result<(&Plan, payplan_eval::Outcome, payplan_eval::trace::PayeeTrace), Vec<Problem>> {
+    /// Evaluates one payee with the trace in `detail`, or says why not (as the CLI's
+    /// `explain`).
+    fn explained(&mut self, payee: &str, period: Option<&str>, scenario: Scenario, detail: Detail) -> Result<(&Plan, payplan_eval::Outcome, payplan_eval::trace::PayeeTrace), Vec<Problem>> {
         let (plan, facts, source) = self.prepared(period, scenario)?;
-        let explained = payplan_eval::explain(plan, facts, payee).map_err(|error| vec![Problem::from_eval_error(source, &error)])?;
+        let explain = match detail {
+            Detail::Full => payplan_eval::explain,
+            Detail::Figures => payplan_eval::explain_figures,
+        };
+        let explained = explain(plan, facts, payee).map_err(|error| vec![Problem::from_eval_error(source, &error)])?;
         let Some((outcome, trace)) = explained else {
             let help = if facts.payee(payee).is_some() {
                 "this payee is not eligible for the plan (see `eligible`)".to_string()
