@@ -969,7 +969,7 @@ mod tests {
             ),
         ];
         for (table, columns) in expected {
-            let standard: Vec<&str> = table.standard_columns().iter().map(|c| c.name).collect();
+            let standard: Vec<&str> = table.columns().iter().map(|c| c.name).collect();
             let ours: Vec<&str> = columns.iter().map(|(_, name)| *name).collect();
             assert_eq!(standard, ours, "{table:?}");
             for (position, (index, _)) in columns.iter().enumerate() {

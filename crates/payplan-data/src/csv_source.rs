@@ -421,7 +421,7 @@ fn header_positions(
             continue;
         }
         let standard = table
-            .standard_columns()
+            .columns()
             .iter()
             .find(|standard| standard.name == column.as_str());
         let message = match standard {
@@ -478,7 +478,7 @@ fn missing_column_help(column: &str, header: &[String], read_columns: &[String])
 /// The standard header of a table, e.g. `id,date,amount,currency,owner`.
 fn header_example(table: Table) -> String {
     let names: Vec<&str> = table
-        .standard_columns()
+        .columns()
         .iter()
         .map(|column| column.name)
         .collect();

@@ -105,6 +105,7 @@
 //!   bookings in one scan, and `Facts::from_tables` finds the rows sorted.
 
 mod build;
+pub mod catalog;
 mod cell;
 mod csv_source;
 mod error;

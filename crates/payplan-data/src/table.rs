@@ -1,129 +1,13 @@
-//! The tables of a data set, their columns, and their rows before typing.
+//! What the loader needs of the catalog's tables (report order, declared fields, the
+//! columns it reads), how messages name tables and rows, and rows before typing.
 
 use payplan_facts::{FieldType, Origin, Schema};
 
-/// The seven tables of data.md, in the order their errors are reported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Table {
-    Payees,
-    Bookings,
-    Splits,
-    Quotas,
-    Fx,
-    Metrics,
-    Accounts,
-}
-
-/// A standard column of a table.
-pub(crate) struct Column {
-    pub name: &'static str,
-    pub required: bool,
-}
-
-const fn required(name: &'static str) -> Column {
-    Column {
-        name,
-        required: true,
-    }
-}
-
-const fn optional(name: &'static str) -> Column {
-    Column {
-        name,
-        required: false,
-    }
-}
-
-const PAYEE_COLUMNS: &[Column] = &[
-    required("id"),
-    optional("name"),
-    optional("role"),
-    optional("manager"),
-    optional("start_date"),
-    optional("end_date"),
-    optional("target_incentive"),
-];
-const BOOKING_COLUMNS: &[Column] = &[
-    required("id"),
-    required("date"),
-    required("amount"),
-    optional("currency"),
-    required("owner"),
-    optional("status"),
-    optional("cancel_date"),
-    optional("account"),
-];
-const SPLIT_COLUMNS: &[Column] = &[required("booking"), required("payee"), required("share")];
-const QUOTA_COLUMNS: &[Column] = &[
-    required("payee"),
-    required("quota"),
-    required("period"),
-    required("amount"),
-];
-const FX_COLUMNS: &[Column] = &[required("currency"), required("date"), required("rate")];
-const METRIC_COLUMNS: &[Column] = &[
-    required("payee"),
-    required("metric"),
-    required("period"),
-    required("value"),
-];
-const ACCOUNT_COLUMNS: &[Column] = &[
-    required("account"),
-    required("payee"),
-    required("from"),
-    optional("to"),
-];
+// The tables and their standard columns are the catalog's (`crate::catalog`); what
+// only the loader needs of them is here.
+pub(crate) use crate::catalog::Table;
 
 impl Table {
-    /// Every table, in report order.
-    pub(crate) const ALL: [Table; 7] = [
-        Table::Payees,
-        Table::Bookings,
-        Table::Splits,
-        Table::Quotas,
-        Table::Fx,
-        Table::Metrics,
-        Table::Accounts,
-    ];
-
-    /// The table's name: the JSON key, and the CSV file name without `.csv`.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Table::Payees => "payees",
-            Table::Bookings => "bookings",
-            Table::Splits => "splits",
-            Table::Quotas => "quotas",
-            Table::Fx => "fx",
-            Table::Metrics => "metrics",
-            Table::Accounts => "accounts",
-        }
-    }
-
-    /// The CSV file name, e.g. `payees.csv`.
-    pub(crate) fn file_name(self) -> &'static str {
-        match self {
-            Table::Payees => "payees.csv",
-            Table::Bookings => "bookings.csv",
-            Table::Splits => "splits.csv",
-            Table::Quotas => "quotas.csv",
-            Table::Fx => "fx.csv",
-            Table::Metrics => "metrics.csv",
-            Table::Accounts => "accounts.csv",
-        }
-    }
-
-    /// The table named `name` (a JSON key).
-    pub(crate) fn from_name(name: &str) -> Option<Table> {
-        Table::ALL.into_iter().find(|table| table.name() == name)
-    }
-
-    /// The table stored in a file called `file_name` (exactly, e.g. `bookings.csv`).
-    pub(crate) fn from_file_name(file_name: &str) -> Option<Table> {
-        Table::ALL
-            .into_iter()
-            .find(|table| table.file_name() == file_name)
-    }
-
     /// Position in report order; 0 is kept for errors about the data set as a whole.
     pub(crate) fn rank(self) -> u8 {
         match self {
@@ -134,19 +18,6 @@ impl Table {
             Table::Fx => 5,
             Table::Metrics => 6,
             Table::Accounts => 7,
-        }
-    }
-
-    /// The standard columns of data.md.
-    pub(crate) fn standard_columns(self) -> &'static [Column] {
-        match self {
-            Table::Payees => PAYEE_COLUMNS,
-            Table::Bookings => BOOKING_COLUMNS,
-            Table::Splits => SPLIT_COLUMNS,
-            Table::Quotas => QUOTA_COLUMNS,
-            Table::Fx => FX_COLUMNS,
-            Table::Metrics => METRIC_COLUMNS,
-            Table::Accounts => ACCOUNT_COLUMNS,
         }
     }
 
@@ -180,7 +51,7 @@ impl Table {
     /// Every column the loader reads: the standard ones, then the declared custom ones.
     pub(crate) fn read_columns(self, schema: &Schema) -> Vec<String> {
         let mut columns: Vec<String> = self
-            .standard_columns()
+            .columns()
             .iter()
             .map(|column| column.name.to_string())
             .collect();

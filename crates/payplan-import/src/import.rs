@@ -9,7 +9,7 @@ use crate::encoding::decode;
 use crate::formats::{parse_date, slug, Piece};
 use crate::mapping::{ColumnSpec, Condition, FileSpec, Mapping, Origin, SourceSpec};
 use crate::report::{counts, ConditionalColumn, FileReport, LookupReport, Rejection, Replacement, Report, SourceReport, TableReport};
-use crate::tables::{CellKind, Table};
+use payplan_data::catalog::{CellKind, Table};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
@@ -898,7 +898,7 @@ fn build_report(
                 rejections,
             });
         }
-        table_reports.push(TableReport { table: table.table, file: table.table.file_name(), columns: table.columns.clone(), rows: table.rows.len(), sources });
+        table_reports.push(TableReport { table: table.table, file: table.table.file_name().to_string(), columns: table.columns.clone(), rows: table.rows.len(), sources });
     }
     let mut notes = Vec::new();
     let written: Vec<Table> = tables.iter().map(|t| t.table).collect();

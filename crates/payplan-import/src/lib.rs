@@ -32,7 +32,6 @@ mod formats;
 mod import;
 mod mapping;
 mod report;
-mod tables;
 mod write;
 
 pub use encoding::{decode, DecodeError, Encoding};
@@ -40,7 +39,7 @@ pub use formats::{parse_date, slug, NumberFormat};
 pub use import::{import, Import, ImportError, InputFile, OutputTable};
 pub use mapping::{Mapping, MappingError};
 pub use report::{ConditionalColumn, Count, FileReport, LookupReport, Rejection, Replacement, Report, SourceReport, TableReport};
-pub use tables::{CellKind, StandardColumn, Table};
+pub use payplan_data::catalog::{CellKind, StandardColumn, Table};
 pub use write::{write_tables, WriteError, Written};
 
 use std::path::{Path, PathBuf};

@@ -6,7 +6,7 @@
 
 use crate::encoding::Encoding;
 use crate::formats::{check_date_format, parse_template, NumberFormat, Piece};
-use crate::tables::{CellKind, Table};
+use payplan_data::catalog::{CellKind, Table};
 use indexmap::IndexMap;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;

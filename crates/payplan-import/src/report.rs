@@ -5,7 +5,7 @@
 //! CLI prints it on stderr) or serialised as JSON (`--format json`).
 
 use crate::encoding::Encoding;
-use crate::tables::Table;
+use payplan_data::catalog::Table;
 use serde::Serialize;
 use std::fmt::Write as _;
 

@@ -4,7 +4,7 @@
 //! write are removed, so no stale table is loaded with the new ones.
 
 use crate::import::OutputTable;
-use crate::tables::Table;
+use payplan_data::catalog::Table;
 use std::fmt;
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,7 @@
-//! The tables of data.md that an import writes: their files, their columns with the
-//! kind of cell each holds, which are required, which identify a row, and which refer
-//! to another table. The importer checks the rows it writes against this, so a row the
-//! loader would refuse is reported here, at the export's file and line.
+//! The catalog of data.md: its seven tables, their files, their standard columns with
+//! the kind of cell each holds, which are required, which identify a row and which
+//! refer to another table. The loader reads by it; the importer (`payplan-import`)
+//! writes and checks rows by it, so both follow one description of the data.
 
 use serde::Serialize;
 
@@ -25,22 +25,23 @@ pub enum Table {
     Accounts,
 }
 
-/// What a cell of a column holds, and so how the importer reads it.
+/// What a cell of a standard column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CellKind {
-    /// Text, written as it is (after the mapping's value maps and slugs).
+    /// Text.
     Text,
-    /// A date, read with the date format and written `YYYY-MM-DD`.
+    /// A date, `YYYY-MM-DD`.
     Date,
-    /// A number or money amount, read with the number format and written `1234.56`.
+    /// A number or money amount, `1234.56`.
     Number,
-    /// A share: `60%` (kept) or a number (read with the number format).
+    /// A share: `60%` or a number (`0.6`).
     Share,
 }
 
 impl CellKind {
-    /// The kind a mapping names for a custom column: `text`, `date`, `number`, `share`.
+    /// The kind an import mapping names for a custom column: `text`, `date`, `number`
+    /// (or `money`), `share`.
     pub fn from_name(name: &str) -> Option<CellKind> {
         match name {
             "text" => Some(CellKind::Text),
@@ -51,7 +52,7 @@ impl CellKind {
         }
     }
 
-    /// Its name, as the mapping writes it.
+    /// Its name, as an import mapping writes it.
     pub fn name(self) -> &'static str {
         match self {
             CellKind::Text => "text",
@@ -105,10 +106,11 @@ const METRICS: &[StandardColumn] = &[column("payee", Text, true), column("metric
 const ACCOUNTS: &[StandardColumn] = &[column("account", Text, true), column("payee", Text, true), column("from", Date, true), column("to", Date, false)];
 
 impl Table {
-    /// Every table, in data.md's order (the order files are written and reported).
+    /// Every table, in data.md's order (the order tables are read, written and reported).
     pub const ALL: [Table; 7] = [Table::Payees, Table::Bookings, Table::Splits, Table::Quotas, Table::Fx, Table::Metrics, Table::Accounts];
 
-    /// The table's name, as the mapping writes it (`payees`).
+    /// The table's name (`payees`): the JSON key, the CSV file name without `.csv`, and
+    /// the name an import mapping uses.
     pub fn name(self) -> &'static str {
         match self {
             Table::Payees => "payees",
@@ -126,9 +128,22 @@ impl Table {
         Table::ALL.into_iter().find(|t| t.name() == name)
     }
 
-    /// The file the table is written to (`payees.csv`).
-    pub fn file_name(self) -> String {
-        format!("{}.csv", self.name())
+    /// The CSV file of the table (`payees.csv`).
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Table::Payees => "payees.csv",
+            Table::Bookings => "bookings.csv",
+            Table::Splits => "splits.csv",
+            Table::Quotas => "quotas.csv",
+            Table::Fx => "fx.csv",
+            Table::Metrics => "metrics.csv",
+            Table::Accounts => "accounts.csv",
+        }
+    }
+
+    /// The table stored in a file called `file_name` (exactly, e.g. `bookings.csv`).
+    pub fn from_file_name(file_name: &str) -> Option<Table> {
+        Table::ALL.into_iter().find(|table| table.file_name() == file_name)
     }
 
     /// The columns data.md defines, in its order.
