@@ -35,8 +35,7 @@ use payplan_tests::{describe_diagnostic, workspace_path};
 use std::path::PathBuf;
 
 /// Files whose annotations say what the checker should report, but does not yet.
-const KNOWN_POOR: &[(&str, &str)] = &[
-];
+const KNOWN_POOR: &[(&str, &str)] = &[];
 
 fn dir() -> PathBuf {
     workspace_path("tests/diagnostics")
@@ -150,10 +149,7 @@ fn run_case(file: &str) {
     match KNOWN_POOR.iter().find(|(f, _)| *f == file) {
         None => assert!(problems.is_empty(), "{file}:\n- {}\nthe checker reported:\n{all}", problems.join("\n- ")),
         Some((_, why)) => {
-            assert!(
-                !problems.is_empty(),
-                "{file} now gets the diagnostics its annotations ask for: remove it from KNOWN_POOR ({why})"
-            );
+            assert!(!problems.is_empty(), "{file} now gets the diagnostics its annotations ask for: remove it from KNOWN_POOR ({why})");
             eprintln!("{file}: known poor diagnostic ({why}):\n- {}", problems.join("\n- "));
         }
     }
@@ -229,11 +225,8 @@ cases! {
 
 #[test]
 fn every_file_is_a_case() {
-    let mut on_disk: Vec<String> = std::fs::read_dir(dir())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".plan"))
-        .collect();
+    let mut on_disk: Vec<String> =
+        std::fs::read_dir(dir()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".plan")).collect();
     on_disk.sort();
     let mut listed: Vec<String> = CASES.iter().map(|s| (*s).to_string()).collect();
     listed.sort();

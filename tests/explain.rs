@@ -26,7 +26,14 @@ fn check_part(part: &Part, at: &str) {
                 // A slice earns the difference of the cumulative earnings across its part
                 // (docs/language.md section 19): `amount x rate` up to the decimals those
                 // are held to, far below a trillionth here.
-                assert!((s.amount * s.rate - s.earned).abs() <= Decimal::new(1, 12), "{at}: slice of {} is amount x rate: {} x {} against {}", entry.booking, s.amount, s.rate, s.earned);
+                assert!(
+                    (s.amount * s.rate - s.earned).abs() <= Decimal::new(1, 12),
+                    "{at}: slice of {} is amount x rate: {} x {} against {}",
+                    entry.booking,
+                    s.amount,
+                    s.rate,
+                    s.earned
+                );
             }
             let sliced: Decimal = entry.slices.iter().map(|s| s.amount).sum();
             assert_eq!(sliced, entry.credit, "{at}: slices of {} cover its credit", entry.booking);
@@ -106,7 +113,14 @@ fn check_additivity(plan: &Plan, outcome: &Outcome, traces: &[PayeeTrace], what:
             let l = &period.ledger;
             assert_eq!(total, l.total, "{at}: component lines + cap = total");
             assert_eq!(l.total + l.draw + l.carry + l.recovery, l.payout, "{at}: payout adds up");
-            assert_eq!(l.balance_after, l.balance_before + l.carry + l.recovery + if plan.draw.as_ref().is_some_and(|d| d.kind == payplan_ir::DrawKind::Recoverable) { l.draw } else { Decimal::ZERO }, "{at}: balance");
+            assert_eq!(
+                l.balance_after,
+                l.balance_before
+                    + l.carry
+                    + l.recovery
+                    + if plan.draw.as_ref().is_some_and(|d| d.kind == payplan_ir::DrawKind::Recoverable) { l.draw } else { Decimal::ZERO },
+                "{at}: balance"
+            );
             let payout = lines.lines.iter().find(|x| x.kind == LineKind::Payout).unwrap();
             assert_eq!(payout.amount, l.payout, "{at}: printed payout");
         }
@@ -115,7 +129,8 @@ fn check_additivity(plan: &Plan, outcome: &Outcome, traces: &[PayeeTrace], what:
 
 #[test]
 fn traces_add_up_on_the_example_plans() {
-    let mut plans: Vec<PathBuf> = std::fs::read_dir(workspace_path("plans")).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "plan")).collect();
+    let mut plans: Vec<PathBuf> =
+        std::fs::read_dir(workspace_path("plans")).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "plan")).collect();
     plans.sort();
     assert!(!plans.is_empty());
     for plan_path in plans {
@@ -160,7 +175,8 @@ fn check_figures_trace(plan_path: &Path, data: &Path) -> usize {
 
 #[test]
 fn figures_traces_are_full_traces_without_their_rows() {
-    let mut plans: Vec<PathBuf> = std::fs::read_dir(workspace_path("plans")).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "plan")).collect();
+    let mut plans: Vec<PathBuf> =
+        std::fs::read_dir(workspace_path("plans")).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "plan")).collect();
     plans.sort();
     let parts: usize = plans.iter().map(|plan_path| check_figures_trace(plan_path, &example_data_dir())).sum();
     assert!(parts > 100, "only {parts} parts compared");
@@ -200,7 +216,11 @@ fn statements_of_the_example_plans() {
         let text = payplan_output::statement::text(&plan, result, &trace, &outcome.unpaid, None);
         insta::assert_snapshot!(format!("statement_text_{}", plan_file.trim_end_matches(".plan")), text);
         let json = payplan_output::statement::json(&plan, result, &trace, &outcome.unpaid, Some("Q2"));
-        let json = if plan.period_kind == payplan_facts::PeriodKind::Month { payplan_output::statement::json(&plan, result, &trace, &outcome.unpaid, Some("M6")) } else { json };
+        let json = if plan.period_kind == payplan_facts::PeriodKind::Month {
+            payplan_output::statement::json(&plan, result, &trace, &outcome.unpaid, Some("M6"))
+        } else {
+            json
+        };
         serde_json::from_str::<serde_json::Value>(&json).unwrap();
         insta::assert_snapshot!(format!("statement_json_{}", plan_file.trim_end_matches(".plan")), json);
     }

@@ -74,7 +74,18 @@ fn cases() -> Vec<Case> {
             } else {
                 vec!["check".into(), plan]
             };
-            Case { name, what, exit, no_line: has("no-line:"), no_column: has("no-column:"), no_value: has("no-value:"), eval: has("eval:"), plan_error: has("plan:"), bug: directives.iter().find_map(|l| l.strip_prefix("bug: ")).map(str::to_string), args }
+            Case {
+                name,
+                what,
+                exit,
+                no_line: has("no-line:"),
+                no_column: has("no-column:"),
+                no_value: has("no-value:"),
+                eval: has("eval:"),
+                plan_error: has("plan:"),
+                bug: directives.iter().find_map(|l| l.strip_prefix("bug: ")).map(str::to_string),
+                args,
+            }
         })
         .collect()
 }
@@ -315,10 +326,7 @@ fn a_data_file_past_the_size_limit_is_refused_before_it_is_read() {
     });
     let stderr = stderr_of(&output);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert_eq!(
-        stderr,
-        "error: data/bookings.csv: is 2147483649 bytes (2.0 GiB), more than the limit of 2147483648 bytes (2.0 GiB) for one data file"
-    );
+    assert_eq!(stderr, "error: data/bookings.csv: is 2147483649 bytes (2.0 GiB), more than the limit of 2147483648 bytes (2.0 GiB) for one data file");
     assert!(elapsed < Duration::from_secs(10), "took {elapsed:?}");
 }
 
@@ -328,7 +336,14 @@ fn many_rows_load() {
     let (output, elapsed) = run_generated("many-rows", |data| {
         let mut rows = String::new();
         for i in 0..200_000 {
-            rows.push_str(&format!("x{i},2027-{:02}-{:02},{}.{:02},USD,{},won,,,Compute\n", 1 + i % 12, 1 + i % 28, 1000 + i % 9000, i % 100, ["alice", "bob"][i % 2]));
+            rows.push_str(&format!(
+                "x{i},2027-{:02}-{:02},{}.{:02},USD,{},won,,,Compute\n",
+                1 + i % 12,
+                1 + i % 28,
+                1000 + i % 9000,
+                i % 100,
+                ["alice", "bob"][i % 2]
+            ));
         }
         append(&data.join("bookings.csv"), &rows);
     });
@@ -405,10 +420,14 @@ fn plan_limits_give_clear_errors() {
         ("prefix-run", plan_with_rate(&format!("{}8%", "- ".repeat(33))), "more than 32 prefix operators in a row"),
         ("ifs", plan_with_rate(&format!("{}2%", "if true then 1% else ".repeat(1001))), "more than 1000 `if` expressions"),
         ("expression-depth", plan_with_rate(&format!("1%{}", " + 1%".repeat(250))), "nests more than 200 levels deep"),
-        ("definition-depth", {
-            let lets: String = (0..80).map(|i| format!("    let l{i} = l{} + 1%\n", i + 1)).collect();
-            plan_with_rate("l0").replace("    credit direct", &format!("{lets}    let l80 = 1%\n    credit direct"))
-        }, "more than 64 nested lets and measures"),
+        (
+            "definition-depth",
+            {
+                let lets: String = (0..80).map(|i| format!("    let l{i} = l{} + 1%\n", i + 1)).collect();
+                plan_with_rate("l0").replace("    credit direct", &format!("{lets}    let l80 = 1%\n    credit direct"))
+            },
+            "more than 64 nested lets and measures",
+        ),
     ];
     let mut problems = Vec::new();
     for (name, text, expected) in &cases {
@@ -456,15 +475,34 @@ fn inputs_are_never_modified() {
     std::fs::create_dir_all(&outputs).unwrap();
     let before = files_below(&inputs);
     assert!(before.len() >= 10, "the example plans, their snapshots and data");
-    let mut plans: Vec<String> = before.iter().filter(|f| f.path.extension().is_some_and(|x| x == "plan")).map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    let mut plans: Vec<String> =
+        before.iter().filter(|f| f.path.extension().is_some_and(|x| x == "plan")).map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned()).collect();
     plans.sort();
     for plan in &plans {
         let plan_path = format!("inputs/{plan}");
         let stem = plan.trim_end_matches(".plan");
         let runs: Vec<Vec<String>> = vec![
             vec!["run".into(), plan_path.clone(), "--data".into(), "inputs/data".into()],
-            vec!["run".into(), plan_path.clone(), "--data".into(), "inputs/data".into(), "--format".into(), "json".into(), "-o".into(), format!("outputs/{stem}.json")],
-            vec!["explain".into(), plan_path.clone(), "--data".into(), "inputs/data".into(), "--format".into(), "html".into(), "-o".into(), format!("outputs/{stem}-html")],
+            vec![
+                "run".into(),
+                plan_path.clone(),
+                "--data".into(),
+                "inputs/data".into(),
+                "--format".into(),
+                "json".into(),
+                "-o".into(),
+                format!("outputs/{stem}.json"),
+            ],
+            vec![
+                "explain".into(),
+                plan_path.clone(),
+                "--data".into(),
+                "inputs/data".into(),
+                "--format".into(),
+                "html".into(),
+                "-o".into(),
+                format!("outputs/{stem}-html"),
+            ],
             vec!["test".into(), plan_path.clone()],
             vec!["fmt".into(), "--check".into(), plan_path.clone()],
             vec!["check".into(), plan_path.clone()],

@@ -95,7 +95,12 @@ fn explain(plan: &Plan, facts: &Facts) -> Option<(Outcome, Vec<PayeeTrace>)> {
 }
 
 fn line(outcome: &Outcome, payee: usize, period: usize, name: &str) -> Decimal {
-    outcome.payees[payee].periods[period].lines.iter().filter(|l| l.name == name && l.kind != LineKind::Payout || (name == "payout" && l.kind == LineKind::Payout)).map(|l| l.amount).sum()
+    outcome.payees[payee].periods[period]
+        .lines
+        .iter()
+        .filter(|l| l.name == name && l.kind != LineKind::Payout || (name == "payout" && l.kind == LineKind::Payout))
+        .map(|l| l.amount)
+        .sum()
 }
 
 fn minor_unit(plan: &Plan) -> Decimal {
@@ -325,7 +330,15 @@ fn check_part(part: &Part, at: &str) -> Result<(), TestCaseError> {
                 // A slice earns the difference of the cumulative earnings across its part
                 // (docs/language.md section 19): `amount x rate` up to the decimals those
                 // are held to, far below a trillionth without huge amounts.
-                prop_assert!((s.amount * s.rate - s.earned).abs() <= Decimal::new(1, 12), "{}: slice of {} is amount x rate: {} x {} against {}", at, entry.booking, s.amount, s.rate, s.earned);
+                prop_assert!(
+                    (s.amount * s.rate - s.earned).abs() <= Decimal::new(1, 12),
+                    "{}: slice of {} is amount x rate: {} x {} against {}",
+                    at,
+                    entry.booking,
+                    s.amount,
+                    s.rate,
+                    s.earned
+                );
             }
             // Exactly, even when band edges come from a prorated quota (28 digits):
             // `bug_marginal_slices_do_not_cover_the_credit_exactly`.
@@ -436,7 +449,16 @@ fn term_lines_sum_to_rounded_cumulative(input: &[u8]) -> Result<(), TestCaseErro
             let sum: Decimal = (0..result.periods.len()).map(|k| line(&outcome, p, k, &component.name)).sum();
             let last = trace.periods.iter().rev().find(|period| period.evaluated);
             let expected = last.map_or(Decimal::ZERO, |period| period.components[c].cumulative_rounded);
-            prop_assert_eq!(sum, expected, "{} {}: the lines add up to {}, the rounded cumulative earnings are {}\n{}", result.id, component.name, sum, expected, s.plan.text);
+            prop_assert_eq!(
+                sum,
+                expected,
+                "{} {}: the lines add up to {}, the rounded cumulative earnings are {}\n{}",
+                result.id,
+                component.name,
+                sum,
+                expected,
+                s.plan.text
+            );
             if let Some(period) = last {
                 let cumulative = period.components[c].cumulative;
                 prop_assert_eq!(expected, round(cumulative, plan.currency.minor_units(), plan.rounding));
@@ -544,7 +566,8 @@ fn bug_term_cap_with_in_period_measure() {
     commission base { on bookings  rate 10% }
     cap base at 1_000 USD per term
 }"#;
-    let (_, outcome, traces) = run_inline(plan, &[("payees.csv", "id\nalice\n"), ("bookings.csv", "id,date,amount,owner\nb1,2027-02-01,20000,alice\nb2,2027-05-01,20000,alice\n")]);
+    let (_, outcome, traces) =
+        run_inline(plan, &[("payees.csv", "id\nalice\n"), ("bookings.csv", "id,date,amount,owner\nb1,2027-02-01,20000,alice\nb2,2027-05-01,20000,alice\n")]);
     assert_eq!(term_total(&outcome, "alice", "base"), Decimal::from(1000), "lines were 1000.00 in Q1 and 1000.00 in Q2");
     let q2 = &traces[0].periods[1].components[0];
     assert_eq!(q2.part.as_ref().unwrap().earned, Decimal::from(2000), "Q2 alone earns 2,000");
@@ -682,9 +705,30 @@ fn generated_scenarios_cover_the_blocks() {
     let mut state: u64 = 0x2545_F491_4F6C_DD1D;
     let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     let blocks = [
-        "tiers marginal", "tiers retroactive", "accelerator", "decelerator", "gate", "per booking\n", "per period\n", "per term\n", "cap total",
-        "draw guaranteed", "draw recoverable", "rollup direct", "all levels", "clawback within", "spif", "curve", "bonus", " in period", "prorate by days",
-        "eligible", "currency JPY", "currency EUR", "period month", "rounding up",
+        "tiers marginal",
+        "tiers retroactive",
+        "accelerator",
+        "decelerator",
+        "gate",
+        "per booking\n",
+        "per period\n",
+        "per term\n",
+        "cap total",
+        "draw guaranteed",
+        "draw recoverable",
+        "rollup direct",
+        "all levels",
+        "clawback within",
+        "spif",
+        "curve",
+        "bonus",
+        " in period",
+        "prorate by days",
+        "eligible",
+        "currency JPY",
+        "currency EUR",
+        "period month",
+        "rounding up",
     ];
     let runs = 600;
     for _ in 0..runs {
@@ -716,12 +760,25 @@ fn generated_scenarios_cover_the_blocks() {
         has(data.payees.iter().any(|p| p.manager.is_some()), "manager", &mut counts);
         let (plan, facts) = load(&s);
         match payplan_eval::evaluate(&plan, &facts) {
-            Ok(outcome) => has(outcome.payees.iter().flat_map(|p| &p.periods).flat_map(|p| &p.lines).any(|l| l.kind == LineKind::Payout && !l.amount.is_zero()), "a payout", &mut counts),
+            Ok(outcome) => has(
+                outcome.payees.iter().flat_map(|p| &p.periods).flat_map(|p| &p.lines).any(|l| l.kind == LineKind::Payout && !l.amount.is_zero()),
+                "a payout",
+                &mut counts,
+            ),
             Err(_) => has(true, "an evaluation error", &mut counts),
         }
     }
     eprintln!("{counts:#?}");
-    for block in blocks.iter().copied().chain(["negative amount", "foreign currency", "split rows", "cancel date", "huge amount", "manager", "a payout", "an evaluation error"]) {
+    for block in blocks.iter().copied().chain([
+        "negative amount",
+        "foreign currency",
+        "split rows",
+        "cancel date",
+        "huge amount",
+        "manager",
+        "a payout",
+        "an evaluation error",
+    ]) {
         let n = counts.get(block).copied().unwrap_or(0);
         // Overflow needs several huge amounts together: rare, but it must happen.
         let at_least = if block == "an evaluation error" { 1 } else { 10 };

@@ -48,8 +48,7 @@ fn expect(rows: &[CsvLine], expected: &[(&str, &str, &str, &str)]) {
 
 /// Asserts one line over Q1..Q4.
 fn expect_quarters(rows: &[CsvLine], payee: &str, line: &str, amounts: [&str; 4]) {
-    let expected: Vec<(&str, &str, &str, &str)> =
-        ["Q1", "Q2", "Q3", "Q4"].iter().zip(amounts.iter()).map(|(q, a)| (payee, *q, line, *a)).collect();
+    let expected: Vec<(&str, &str, &str, &str)> = ["Q1", "Q2", "Q3", "Q4"].iter().zip(amounts.iter()).map(|(q, a)| (payee, *q, line, *a)).collect();
     expect(rows, &expected);
 }
 
@@ -339,12 +338,7 @@ fn overlay_to_a_field_guarded_by_is_set_with_short_circuit_and() {
     // alice: 150,000 x 10% = 15,000, no overlay. bob: overlay on b1 only: 2,000.
     expect(
         &rows,
-        &[
-            ("alice", "Q1", "base", "15000.00"),
-            ("alice", "Q1", "se_overlay", "0.00"),
-            ("bob", "Q1", "base", "0.00"),
-            ("bob", "Q1", "se_overlay", "2000.00"),
-        ],
+        &[("alice", "Q1", "base", "15000.00"), ("alice", "Q1", "se_overlay", "0.00"), ("bob", "Q1", "base", "0.00"), ("bob", "Q1", "se_overlay", "2000.00")],
     );
 }
 
@@ -856,10 +850,7 @@ fn proration_of_quotas_and_draws() {
     );
     let quotas: Vec<String> = ["joiner", "leaver"]
         .iter()
-        .flat_map(|p| {
-            ["Q1", "Q2", "Q3", "Q4"]
-                .map(|q| format!(r#"{{"payee": "{p}", "quota": "bookings", "period": "{q}", "amount": 100000}}"#))
-        })
+        .flat_map(|p| ["Q1", "Q2", "Q3", "Q4"].map(|q| format!(r#"{{"payee": "{p}", "quota": "bookings", "period": "{q}", "amount": 100000}}"#)))
         .collect();
     let data = format!(
         r#"{{ "payees": [
@@ -875,12 +866,7 @@ fn proration_of_quotas_and_draws() {
     // 1,666.67 tops the 1,560 up by 106.67.
     expect(
         &rows,
-        &[
-            ("joiner", "Q1", "base", "560.00"),
-            ("joiner", "Q1", "hit", "1000.00"),
-            ("joiner", "Q1", "draw", "106.67"),
-            ("joiner", "Q1", "payout", "1666.67"),
-        ],
+        &[("joiner", "Q1", "base", "560.00"), ("joiner", "Q1", "hit", "1000.00"), ("joiner", "Q1", "draw", "106.67"), ("joiner", "Q1", "payout", "1666.67")],
     );
     // leaver: full draws in Q1 and Q2, Q3 46 of 92 days: 1,500; Q4 wholly after the end
     // date: not evaluated, all zero.
@@ -1054,17 +1040,12 @@ fn ineligible_payee_and_unpaid_credit_reasons() {
     let (_, outcome) = run_json_outcome(&plan, data).unwrap();
     let ids: Vec<&str> = outcome.payees.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(ids, ["alice", "bob"], "sam is not on the plan");
-    let unpaid: Vec<(&str, &str, &str, Decimal)> =
-        outcome.unpaid.iter().map(|u| (u.booking.as_str(), u.payee.as_str(), u.reason.as_str(), u.amount)).collect();
+    let unpaid: Vec<(&str, &str, &str, Decimal)> = outcome.unpaid.iter().map(|u| (u.booking.as_str(), u.payee.as_str(), u.reason.as_str(), u.amount)).collect();
     // In entry order (date): b2 before bob's start, b3 to an ineligible payee, b1 after
     // alice's end date. Active dates are inclusive: b4 and b5 are paid.
     assert_eq!(
         unpaid,
-        [
-            ("b2", "bob", "before start date", dec("2000")),
-            ("b3", "sam", "not eligible", dec("3000")),
-            ("b1", "alice", "after end date", dec("1000")),
-        ]
+        [("b2", "bob", "before start date", dec("2000")), ("b3", "sam", "not eligible", dec("3000")), ("b1", "alice", "after end date", dec("1000")),]
     );
     let csv = payplan_output::render(payplan_output::Format::Csv, &load_json_for(&plan, data).unwrap().0, &outcome, None);
     let rows = parse_output_csv(&csv).unwrap();

@@ -345,7 +345,8 @@ fn shuffled(files: &[(String, Vec<u8>)], seed: u64) -> Vec<(String, Vec<u8>)> {
 
 /// Loads and evaluates; `Err` with the reason when the loader or the engine refuses.
 fn run(plan: &Plan, files: &[(String, Vec<u8>)]) -> Result<(Facts, Outcome, Credits), String> {
-    let facts = payplan_data::load_csv_files(files, &schema_of(plan)).map_err(|e| format!("data: {}", e.0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))?;
+    let facts = payplan_data::load_csv_files(files, &schema_of(plan))
+        .map_err(|e| format!("data: {}", e.0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))?;
     let outcome = payplan_eval::evaluate(plan, &facts).map_err(|e| format!("eval: {e}"))?;
     let credits = payplan_eval::credit_entries(plan, &facts).map_err(|e| format!("credit: {e}"))?;
     Ok((facts, outcome, credits))
@@ -435,7 +436,16 @@ fn statements_add_up(data: &GenData) -> Result<(), TestCaseError> {
                 let mut parts = Decimal::ZERO;
                 let mut payout = None;
                 for line in &period.lines {
-                    prop_assert_eq!(line.amount, line.amount.round_dp(digits), "{}: {} {} {} has more than {} digits", name, payee.id, period.period, line.name, digits);
+                    prop_assert_eq!(
+                        line.amount,
+                        line.amount.round_dp(digits),
+                        "{}: {} {} {} has more than {} digits",
+                        name,
+                        payee.id,
+                        period.period,
+                        line.name,
+                        digits
+                    );
                     match line.kind {
                         LineKind::Payout => payout = Some(line.amount),
                         LineKind::Component => {
@@ -493,7 +503,16 @@ fn clawbacks_reverse_exactly(data: &GenData) -> Result<(), TestCaseError> {
                         (Some(days), Some(cancel)) => (cancel - booking.date).num_days() <= days && in_term(cancel),
                         _ => false,
                     };
-                prop_assert_eq!(!reversals.is_empty(), expected, "{}: rule {} booking {} (date {}, cancel {:?})", name, rule.name, id, booking.date, booking.cancel);
+                prop_assert_eq!(
+                    !reversals.is_empty(),
+                    expected,
+                    "{}: rule {} booking {} (date {}, cancel {:?})",
+                    name,
+                    rule.name,
+                    id,
+                    booking.date,
+                    booking.cancel
+                );
                 if expected {
                     prop_assert_eq!(reversals.len(), originals, "{}: one reversal per entry of {}", name, id);
                     let sum: Decimal = entries.iter().map(|e| e.amount).sum();

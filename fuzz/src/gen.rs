@@ -455,7 +455,8 @@ pub fn plan(b: &mut Bytes, o: &Options) -> PlanSpec {
         let how = b.pick(&["linear", "step"]);
         let first = b.pick(&[25, 50, 75]);
         let _ = writeln!(t, "    curve pay_curve {how} {{ below {first}%: 0%  {first}%: 25%  100%: 100%  {}% and above: 200% }}", b.pick(&[150, 200]));
-        let _ = writeln!(t, "    bonus on_curve {{ pay pay_curve[attainment] of 10% of payee.target_incentive{} }}", if b.chance(50) { " per period" } else { "" });
+        let _ =
+            writeln!(t, "    bonus on_curve {{ pay pay_curve[attainment] of 10% of payee.target_incentive{} }}", if b.chance(50) { " per period" } else { "" });
         components.push("on_curve".to_string());
     }
     if o.bonuses && o.standing_bonuses && b.chance(20) {
@@ -548,9 +549,9 @@ pub fn data(b: &mut Bytes, o: &Options, plan: &PlanSpec) -> DataSpec {
     if o.foreign {
         for currency in &foreign {
             let base: i64 = match (*currency, plan.currency) {
-                ("JPY", _) => 70,                 // 0.0070
-                (_, "JPY") => 1_500_000,          // 150
-                _ => 10_800,                      // 1.08
+                ("JPY", _) => 70,        // 0.0070
+                (_, "JPY") => 1_500_000, // 150
+                _ => 10_800,             // 1.08
             };
             let mut date = add_months(plan.term_start, 0) - Duration::days(120);
             while date <= plan.term_end + Duration::days(60) {

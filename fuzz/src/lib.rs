@@ -23,14 +23,8 @@ use std::sync::OnceLock;
 pub type Target = fn(&[u8]);
 
 /// The fuzz targets by name, for the replay and the stable driver.
-pub const TARGETS: &[(&str, Target)] = &[
-    ("parse", parse),
-    ("check", check),
-    ("format", format),
-    ("data_csv", data_csv),
-    ("data_json", data_json),
-    ("whole_run", whole_run),
-];
+pub const TARGETS: &[(&str, Target)] =
+    &[("parse", parse), ("check", check), ("format", format), ("data_csv", data_csv), ("data_json", data_json), ("whole_run", whole_run)];
 
 /// Plan text from raw bytes: the fuzzers feed bytes, plans are UTF-8.
 fn text(data: &[u8]) -> Option<&str> {
@@ -295,7 +289,9 @@ pub fn whole_run(data: &[u8]) {
     }
     let facts = match payplan_data::load_csv_files(&scenario.files(), &plan.schema()) {
         Ok(facts) => facts,
-        Err(errors) => panic!("generated data does not load: {}\n{}", errors.0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"), scenario.plan.text),
+        Err(errors) => {
+            panic!("generated data does not load: {}\n{}", errors.0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"), scenario.plan.text)
+        }
     };
     run_all(&plan, &facts);
 }

@@ -28,7 +28,8 @@ fn tally(options: &Options, runs: u64) -> (usize, BTreeMap<String, usize>) {
         let checked = payplan_check::check_source(&s.plan.text);
         assert!(!checked.has_errors(), "{:?}\n{}", checked.diagnostics, s.plan.text);
         let plan = checked.plan.unwrap();
-        let facts = payplan_data::load_csv_files(&s.files(), &plan.schema()).unwrap_or_else(|e| panic!("{}", e.0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")));
+        let facts = payplan_data::load_csv_files(&s.files(), &plan.schema())
+            .unwrap_or_else(|e| panic!("{}", e.0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")));
         match payplan_eval::evaluate(&plan, &facts) {
             Ok(_) => ok += 1,
             Err(e) => *errors.entry(e.message.chars().take(60).collect()).or_default() += 1,

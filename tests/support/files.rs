@@ -108,7 +108,8 @@ pub fn files_below(dir: &Path) -> Vec<FileState> {
             if path.is_dir() {
                 stack.push(path);
             } else {
-                let modified = std::fs::metadata(&path).and_then(|m| m.modified()).unwrap_or_else(|e| panic!("no modification time for {}: {e}", path.display()));
+                let modified =
+                    std::fs::metadata(&path).and_then(|m| m.modified()).unwrap_or_else(|e| panic!("no modification time for {}: {e}", path.display()));
                 let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
                 out.push(FileState { path, bytes, modified });
             }

@@ -66,14 +66,7 @@ pub fn describe_diagnostic(source: &str, diagnostic: &Diagnostic) -> String {
         Severity::Warning => "warning",
     };
     let line = source.get(..span.start).map_or(0, |before| before.matches('\n').count() + 1);
-    let mut text = format!(
-        "{severity} {} line {line} bytes {}..{} `{}`: {}",
-        diagnostic.code,
-        span.start,
-        span.end,
-        span.text(source),
-        diagnostic.message
-    );
+    let mut text = format!("{severity} {} line {line} bytes {}..{} `{}`: {}", diagnostic.code, span.start, span.end, span.text(source), diagnostic.message);
     if let Some(help) = &diagnostic.help {
         text.push_str(&format!(" (help: {help})"));
     }

@@ -60,7 +60,12 @@ fn main() -> ExitCode {
         }
     };
     let plan_path = options.shared.join("bench/reference.plan");
-    println!("payplan benchmark: {} with {} payees; {} core(s)", plan_path.display(), options.payees, std::thread::available_parallelism().map_or(1, |n| n.get()));
+    println!(
+        "payplan benchmark: {} with {} payees; {} core(s)",
+        plan_path.display(),
+        options.payees,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
     println!("{:>10}  {:>9}  {:>14}  {:>10}  {:>8}  {:>8}  {:>8}  {:>8}", "bookings", "wall", "bookings/s", "peak MB", "load", "credit", "evaluate", "write");
     let mut what_ifs = Vec::new();
     for &size in &options.sizes {

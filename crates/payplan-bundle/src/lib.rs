@@ -289,7 +289,12 @@ pub fn make(plan_text: &str, plan: &Plan, facts: &Facts, payee_id: &str) -> Resu
             start_date: payee.start_date,
             end_date: payee.end_date,
             target_incentive: payee.target_incentive,
-            fields: plan.payee_fields.iter().enumerate().map(|(slot, (name, _))| (name.clone(), payee.fields.get(slot).cloned().flatten().as_ref().map(cell))).collect(),
+            fields: plan
+                .payee_fields
+                .iter()
+                .enumerate()
+                .map(|(slot, (name, _))| (name.clone(), payee.fields.get(slot).cloned().flatten().as_ref().map(cell)))
+                .collect(),
         },
         team: team.iter().map(|&i| id_of(i)).collect(),
         quotas: rows(&facts.quotas),
@@ -337,7 +342,17 @@ impl Opened {
         // Crediting the deals alone: the payee, stand-ins for split partners, the rates.
         let mut partners: BTreeSet<String> = splits.iter().map(|s| s.payee.clone()).filter(|p| *p != me.id).collect();
         partners.extend(deals.iter().map(|d| d.owner.to_string()).filter(|o| *o != me.id));
-        let stand_in = |id: &String| Payee { id: id.clone(), name: None, role: None, manager: None, start_date: None, end_date: None, target_incentive: None, fields: Vec::new(), origin: me.origin.clone() };
+        let stand_in = |id: &String| Payee {
+            id: id.clone(),
+            name: None,
+            role: None,
+            manager: None,
+            start_date: None,
+            end_date: None,
+            target_incentive: None,
+            fields: Vec::new(),
+            origin: me.origin.clone(),
+        };
         let crediting = Facts::from_tables(Tables {
             payees: std::iter::once(me.clone()).chain(partners.iter().map(stand_in)).collect(),
             bookings: deals.to_vec(),
@@ -363,7 +378,8 @@ impl Opened {
             fx: self.facts.fx.clone(),
             accounts: Vec::new(),
         });
-        let reindex = |id: &str| facts.bookings.binary_search_by(|b| b.id.as_str().cmp(id)).map_err(|_| BundleError::Inconsistent(format!("no booking `{id}`")));
+        let reindex =
+            |id: &str| facts.bookings.binary_search_by(|b| b.id.as_str().cmp(id)).map_err(|_| BundleError::Inconsistent(format!("no booking `{id}`")));
         let payee = facts.payee_index(&me.id).ok_or_else(|| BundleError::Inconsistent("the payee is missing".into()))?;
         let mut entries = Vec::with_capacity(self.entries.len() + new_entries.len());
         for e in &self.entries {
@@ -437,11 +453,31 @@ fn open_bundle(bundle: Bundle) -> Result<Opened, BundleError> {
         origin: origin.clone(),
     }];
     for member in &bundle.team {
-        payees.push(Payee { id: member.clone(), name: None, role: None, manager: None, start_date: None, end_date: None, target_incentive: None, fields: Vec::new(), origin: origin.clone() });
+        payees.push(Payee {
+            id: member.clone(),
+            name: None,
+            role: None,
+            manager: None,
+            start_date: None,
+            end_date: None,
+            target_incentive: None,
+            fields: Vec::new(),
+            origin: origin.clone(),
+        });
     }
     if let Some(manager) = &bundle.payee.manager {
         if !bundle.team.contains(manager) {
-            payees.push(Payee { id: manager.clone(), name: None, role: None, manager: None, start_date: None, end_date: None, target_incentive: None, fields: Vec::new(), origin: origin.clone() });
+            payees.push(Payee {
+                id: manager.clone(),
+                name: None,
+                role: None,
+                manager: None,
+                start_date: None,
+                end_date: None,
+                target_incentive: None,
+                fields: Vec::new(),
+                origin: origin.clone(),
+            });
         }
     }
     let bookings = bundle
@@ -500,8 +536,15 @@ fn open_bundle(bundle: Bundle) -> Result<Opened, BundleError> {
         .entries
         .iter()
         .map(|e| {
-            let rule = plan.rules.iter().position(|r| r.name == e.rule).ok_or_else(|| BundleError::Inconsistent(format!("no credit rule `{}` in the plan", e.rule)))?;
-            let booking_index = facts.bookings.binary_search_by(|b| b.id.as_str().cmp(&e.booking)).map_err(|_| BundleError::Inconsistent(format!("no booking `{}`", e.booking)))?;
+            let rule = plan
+                .rules
+                .iter()
+                .position(|r| r.name == e.rule)
+                .ok_or_else(|| BundleError::Inconsistent(format!("no credit rule `{}` in the plan", e.rule)))?;
+            let booking_index = facts
+                .bookings
+                .binary_search_by(|b| b.id.as_str().cmp(&e.booking))
+                .map_err(|_| BundleError::Inconsistent(format!("no booking `{}`", e.booking)))?;
             let booking = facts.bookings.get(booking_index).ok_or_else(|| BundleError::Inconsistent(format!("no booking `{}`", e.booking)))?;
             let rolled_up_from = match &e.rolled_up_from {
                 Some(id) => Some(facts.payee_index(id).ok_or_else(|| BundleError::Inconsistent(format!("no team member `{id}`")))?),

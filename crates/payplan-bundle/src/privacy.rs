@@ -85,7 +85,12 @@ impl Reads {
                     }
                 }
                 ExprKind::Curve(_, a) | ExprKind::OwnerOf(a) | ExprKind::IsSet(a) | ExprKind::Abs(a) | ExprKind::Neg(a) | ExprKind::Not(a) => roots.push(a),
-                ExprKind::Min(a, b) | ExprKind::Max(a, b) | ExprKind::DaysBetween(a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::Binary(_, a, b) => {
+                ExprKind::Min(a, b)
+                | ExprKind::Max(a, b)
+                | ExprKind::DaysBetween(a, b)
+                | ExprKind::And(a, b)
+                | ExprKind::Or(a, b)
+                | ExprKind::Binary(_, a, b) => {
                     roots.push(a);
                     roots.push(b);
                 }

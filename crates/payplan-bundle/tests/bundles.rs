@@ -19,7 +19,8 @@ fn load(plan_path: &Path, data: &Path) -> (String, Plan, Facts) {
 }
 
 fn example_plans() -> Vec<PathBuf> {
-    let mut plans: Vec<PathBuf> = std::fs::read_dir(root().join("plans")).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "plan")).collect();
+    let mut plans: Vec<PathBuf> =
+        std::fs::read_dir(root().join("plans")).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "plan")).collect();
     plans.sort();
     plans
 }
@@ -145,13 +146,27 @@ fn a_deal_added_to_a_bundle_pays_as_in_the_full_run() {
     let payee = "E-114";
     let opened = payplan_bundle::open(&payplan_bundle::to_json(&payplan_bundle::make(&text, &plan, &facts, payee).unwrap())).unwrap();
     let template = facts.bookings.iter().find(|b| *b.owner == *payee && b.status.as_deref() == Some("won")).unwrap();
-    let deal = payplan_facts::Booking { id: "WHATIF-1".into(), date: chrono::NaiveDate::from_ymd_opt(2027, 11, 15).unwrap(), amount: "250000".parse().unwrap(), cancel_date: None, ..template.clone() };
+    let deal = payplan_facts::Booking {
+        id: "WHATIF-1".into(),
+        date: chrono::NaiveDate::from_ymd_opt(2027, 11, 15).unwrap(),
+        amount: "250000".parse().unwrap(),
+        cancel_date: None,
+        ..template.clone()
+    };
     let split = payplan_facts::Split { booking: "WHATIF-1".into(), payee: payee.into(), share: "0.6".parse().unwrap(), origin: template.origin.clone() };
     let partner = facts.payees.iter().find(|p| p.id != payee).unwrap();
     let other = payplan_facts::Split { booking: "WHATIF-1".into(), payee: partner.id.clone(), share: "0.4".parse().unwrap(), origin: template.origin.clone() };
     let (with_deal, _) = opened.with_deals(std::slice::from_ref(&deal), &[split.clone(), other.clone()]).unwrap().evaluate(None).unwrap();
 
-    let mut tables = payplan_facts::Tables { payees: facts.payees.clone(), bookings: facts.bookings.clone(), splits: facts.splits.clone(), quotas: facts.quotas.clone(), metrics: facts.metrics.clone(), fx: facts.fx.clone(), accounts: facts.accounts.clone() };
+    let mut tables = payplan_facts::Tables {
+        payees: facts.payees.clone(),
+        bookings: facts.bookings.clone(),
+        splits: facts.splits.clone(),
+        quotas: facts.quotas.clone(),
+        metrics: facts.metrics.clone(),
+        fx: facts.fx.clone(),
+        accounts: facts.accounts.clone(),
+    };
     tables.bookings.push(deal);
     tables.splits.extend([split, other]);
     let full = payplan_eval::evaluate_one(&plan, &Facts::from_tables(tables), payee).unwrap().unwrap();
@@ -198,14 +213,17 @@ fn bundles_hold_only_the_payees_bookings_accounts_rows_and_team() {
                 assert!(!json.contains(&format!("\"{}\"", booking.id)), "{}: holds booking {} that does not credit them", where_(me), booking.id);
             }
 
-            let own_accounts: BTreeSet<&str> = facts.bookings.iter().filter(|b| credited.contains(b.id.as_str())).filter_map(|b| b.account.as_deref()).collect();
-            let all_accounts: BTreeSet<&str> = facts.accounts.iter().map(|a| a.account.as_str()).chain(facts.bookings.iter().filter_map(|b| b.account.as_deref())).collect();
+            let own_accounts: BTreeSet<&str> =
+                facts.bookings.iter().filter(|b| credited.contains(b.id.as_str())).filter_map(|b| b.account.as_deref()).collect();
+            let all_accounts: BTreeSet<&str> =
+                facts.accounts.iter().map(|a| a.account.as_str()).chain(facts.bookings.iter().filter_map(|b| b.account.as_deref())).collect();
             for account in all_accounts.difference(&own_accounts) {
                 assert!(!json.contains(&format!("\"{account}\"")), "{}: holds account {account}", where_(me));
             }
 
             let rows = |list: &[payplan_facts::PeriodValue]| -> Vec<(String, String, String)> {
-                let mut rows: Vec<_> = list.iter().filter(|r| r.payee == me).map(|r| (r.name.clone(), r.period.to_string(), r.value.normalize().to_string())).collect();
+                let mut rows: Vec<_> =
+                    list.iter().filter(|r| r.payee == me).map(|r| (r.name.clone(), r.period.to_string(), r.value.normalize().to_string())).collect();
                 rows.sort();
                 rows
             };
@@ -225,7 +243,12 @@ fn bundles_hold_only_the_payees_bookings_accounts_rows_and_team() {
                 assert!(entry.rolled_up_from.as_deref().is_none_or(|from| team.contains(from)), "{}: an entry rolled up from outside the team", where_(me));
             }
             for booking in &bundle.bookings {
-                assert!(booking.owner.as_deref().is_none_or(|owner| owner == me || team.contains(owner)), "{}: booking {} names its owner", where_(me), booking.id);
+                assert!(
+                    booking.owner.as_deref().is_none_or(|owner| owner == me || team.contains(owner)),
+                    "{}: booking {} names its owner",
+                    where_(me),
+                    booking.id
+                );
             }
         }
     }

@@ -87,14 +87,7 @@ const FUNCTIONS: &[&str] = &["min", "max", "abs", "days_between", "quota", "cred
 impl<'a> Checker<'a> {
     /// Checks an expression that must have a type accepted by `accept`, reporting
     /// "`clause` must be WANTED, found TYPE" otherwise.
-    pub fn expect_type(
-        &mut self,
-        expr: &ast::Expr,
-        place: Place,
-        clause: &str,
-        accept: impl Fn(Type) -> bool,
-        wanted: &str,
-    ) -> Option<ir::Expr> {
+    pub fn expect_type(&mut self, expr: &ast::Expr, place: Place, clause: &str, accept: impl Fn(Type) -> bool, wanted: &str) -> Option<ir::Expr> {
         let typed = self.expr(expr, place)?;
         if accept(typed.ty) {
             return Some(typed.expr);
@@ -107,8 +100,13 @@ impl<'a> Checker<'a> {
             _ => format!("`{clause}` takes {wanted}"),
         };
         self.error(
-            Diagnostic::error("payplan::type", format!("`{clause}` must be {wanted}, found {} in `{written}`", typed.ty), expr.span, format!("this is {}", typed.ty))
-                .with_help(help),
+            Diagnostic::error(
+                "payplan::type",
+                format!("`{clause}` must be {wanted}, found {} in `{written}`", typed.ty),
+                expr.span,
+                format!("this is {}", typed.ty),
+            )
+            .with_help(help),
         );
         None
     }
@@ -149,16 +147,17 @@ impl<'a> Checker<'a> {
             ExprKind::Unary(op, operand) => {
                 let inner = self.expr(operand, place)?;
                 let (kind, ok, ty) = match op {
-                    UnaryOp::Neg => (
-                        ir::ExprKind::Neg(Box::new(inner.expr)),
-                        matches!(inner.ty, Type::Number | Type::Money(_) | Type::Duration),
-                        inner.ty,
-                    ),
+                    UnaryOp::Neg => (ir::ExprKind::Neg(Box::new(inner.expr)), matches!(inner.ty, Type::Number | Type::Money(_) | Type::Duration), inner.ty),
                     UnaryOp::Not => (ir::ExprKind::Not(Box::new(inner.expr)), inner.ty == Type::Bool, Type::Bool),
                 };
                 if !ok {
                     let what = if *op == UnaryOp::Neg { "negate" } else { "apply `not` to" };
-                    self.error(Diagnostic::error("payplan::type", format!("cannot {what} {} in `{}`", inner.ty, self.text(span)), span, format!("{}", inner.ty)));
+                    self.error(Diagnostic::error(
+                        "payplan::type",
+                        format!("cannot {what} {} in `{}`", inner.ty, self.text(span)),
+                        span,
+                        format!("{}", inner.ty),
+                    ));
                     return None;
                 }
                 Some(Typed { expr: ir::Expr { kind, span }, ty, reads: inner.reads })
@@ -189,10 +188,7 @@ impl<'a> Checker<'a> {
                 Some(Typed { expr: ir::Expr { kind: ir::ExprKind::If(Box::new(c.expr), Box::new(a.expr), Box::new(b.expr)), span }, ty: a.ty, reads })
             }
             ExprKind::List(_) => {
-                self.error(
-                    Diagnostic::error("payplan::type", "a list can only follow `in`", span, "list")
-                        .with_help("write `x in [\"a\", \"b\"]`"),
-                );
+                self.error(Diagnostic::error("payplan::type", "a list can only follow `in`", span, "list").with_help("write `x in [\"a\", \"b\"]`"));
                 None
             }
         }
@@ -230,7 +226,9 @@ impl<'a> Checker<'a> {
             Some((
                 format!("{what} reads the booking, which {} cannot", place.describe()),
                 match place {
-                    Place::PeriodEnd | Place::Measure { .. } => "booking columns are read per booking: in a credit rule, a `rate`, a spif, or a `credited(rule, filter)` filter".to_string(),
+                    Place::PeriodEnd | Place::Measure { .. } => {
+                        "booking columns are read per booking: in a credit rule, a `rate`, a spif, or a `credited(rule, filter)` filter".to_string()
+                    }
                     _ => "read booking columns where a booking is at hand: a credit rule, a `rate` or a spif".to_string(),
                 },
             ))
@@ -250,7 +248,10 @@ impl<'a> Checker<'a> {
                 format!("declare a measure, e.g. `measure x = {}`, and read `x` here", self.text(span)),
             ))
         } else if reads.measure && !place.allows_measures() {
-            Some((format!("{what} reads a measure, which {} cannot", place.describe()), "measures are per payee and period; this is judged per booking".to_string()))
+            Some((
+                format!("{what} reads a measure, which {} cannot", place.describe()),
+                "measures are per payee and period; this is judged per booking".to_string(),
+            ))
         } else if reads.credits && place == Place::Rate {
             Some((
                 format!("a `rate` cannot depend on credits, but {what} does"),
@@ -285,7 +286,8 @@ impl<'a> Checker<'a> {
                     _ => "components are outputs; measures and lets are what expressions read".to_string(),
                 };
                 self.error(
-                    Diagnostic::error("payplan::name", format!("`{}` is {}, not a value", ident.name, other.describe()), ident.span, "not a value").with_help(help),
+                    Diagnostic::error("payplan::name", format!("`{}` is {}, not a value", ident.name, other.describe()), ident.span, "not a value")
+                        .with_help(help),
                 );
                 return None;
             }
@@ -398,7 +400,12 @@ impl<'a> Checker<'a> {
             };
             let candidates: Vec<&str> = builtins.iter().copied().chain(declared.iter().map(|(n, _)| n.as_str())).collect();
             let help = match payplan_syntax::closest(&field.name, candidates.iter().copied()) {
-                Some(s) => format!("did you mean `{}.{s}`? A custom column needs `field {}.{}: text` (or number, money, date, bool)", record.keyword(), record.keyword(), field.name),
+                Some(s) => format!(
+                    "did you mean `{}.{s}`? A custom column needs `field {}.{}: text` (or number, money, date, bool)",
+                    record.keyword(),
+                    record.keyword(),
+                    field.name
+                ),
                 None => format!("declare the column first: `field {written}: text` (or number, money, date, bool)"),
             };
             self.error(Diagnostic::error("payplan::field", format!("unknown field `{written}`"), span, "not declared").with_help(help));
@@ -415,10 +422,7 @@ impl<'a> Checker<'a> {
         let name = callee.name.as_str();
         let arity = |n: usize| args.len() == n;
         let expected_arity: &str = match name {
-            "credited" | "count"
-                if (args.is_empty() || args.len() > 2) => {
-                    "1 or 2 arguments: `credited(rule)` or `credited(rule, filter)`"
-                }
+            "credited" | "count" if (args.is_empty() || args.len() > 2) => "1 or 2 arguments: `credited(rule)` or `credited(rule, filter)`",
             "min" | "max" | "days_between" if !arity(2) => "2 arguments",
             "abs" | "quota" | "metric" | "owner_of" | "is_set" if !arity(1) => "1 argument",
             _ => "",
@@ -436,14 +440,24 @@ impl<'a> Checker<'a> {
                         Decl::Rule(id) => id,
                         other => {
                             self.error(
-                                Diagnostic::error("payplan::call", format!("`{name}` reads a credit rule, but `{}` is {}", ident.name, other.describe()), ident.span, "not a credit rule")
-                                    .with_help("name a `credit` rule of this plan"),
+                                Diagnostic::error(
+                                    "payplan::call",
+                                    format!("`{name}` reads a credit rule, but `{}` is {}", ident.name, other.describe()),
+                                    ident.span,
+                                    "not a credit rule",
+                                )
+                                .with_help("name a `credit` rule of this plan"),
                             );
                             return None;
                         }
                     },
                     _ => {
-                        self.error(Diagnostic::error("payplan::call", format!("the first argument of `{name}` is a credit rule's name"), rule_expr.span, "not a rule name"));
+                        self.error(Diagnostic::error(
+                            "payplan::call",
+                            format!("the first argument of `{name}` is a credit rule's name"),
+                            rule_expr.span,
+                            "not a rule name",
+                        ));
                         return None;
                     }
                 };
@@ -501,7 +515,8 @@ impl<'a> Checker<'a> {
                     return None;
                 }
                 let reads = a.reads.or(b.reads);
-                let kind = if name == "min" { ir::ExprKind::Min(Box::new(a.expr), Box::new(b.expr)) } else { ir::ExprKind::Max(Box::new(a.expr), Box::new(b.expr)) };
+                let kind =
+                    if name == "min" { ir::ExprKind::Min(Box::new(a.expr), Box::new(b.expr)) } else { ir::ExprKind::Max(Box::new(a.expr), Box::new(b.expr)) };
                 Some(Typed { expr: ir::Expr { kind, span }, ty: a.ty, reads })
             }
             "abs" => {
@@ -526,7 +541,10 @@ impl<'a> Checker<'a> {
             "owner_of" => {
                 let a = self.expr(arg(0)?, place)?;
                 if a.ty != Type::Text {
-                    self.error(Diagnostic::error("payplan::type", format!("`owner_of` takes an account id (text), found {}", a.ty), span, "not text").with_help("e.g. `owner_of(booking.account)`"));
+                    self.error(
+                        Diagnostic::error("payplan::type", format!("`owner_of` takes an account id (text), found {}", a.ty), span, "not text")
+                            .with_help("e.g. `owner_of(booking.account)`"),
+                    );
                     return None;
                 }
                 let reads = a.reads.or(Reads { booking: true, ..Reads::default() });
@@ -538,9 +556,12 @@ impl<'a> Checker<'a> {
             "is_set" => {
                 let target = arg(0)?;
                 if !matches!(target.kind, ExprKind::Field(..)) {
-                    self.error(
-                        Diagnostic::error("payplan::call", "`is_set` tests a column: `is_set(booking.x)` or `is_set(payee.x)`", target.span, "not a column")
-                    );
+                    self.error(Diagnostic::error(
+                        "payplan::call",
+                        "`is_set` tests a column: `is_set(booking.x)` or `is_set(payee.x)`",
+                        target.span,
+                        "not a column",
+                    ));
                     return None;
                 }
                 let a = self.expr(target, place)?;
@@ -552,7 +573,9 @@ impl<'a> Checker<'a> {
                     _ => payplan_syntax::closest(name, FUNCTIONS.iter().copied()).map(|s| format!("did you mean `{s}`?")),
                 };
                 let mut d = Diagnostic::error("payplan::call", format!("unknown function `{name}`"), callee.span, "not a function");
-                d = d.with_help(help.unwrap_or_else(|| format!("the functions are {}", FUNCTIONS.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "))));
+                d = d.with_help(
+                    help.unwrap_or_else(|| format!("the functions are {}", FUNCTIONS.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "))),
+                );
                 self.error(d);
                 None
             }
@@ -567,9 +590,12 @@ impl<'a> Checker<'a> {
                 let (key_ty, value_ty) = self.table_types.get(id).copied().flatten()?;
                 let value_ty = value_ty?;
                 if key_typed.ty != key_ty {
-                    self.error(
-                        Diagnostic::error("payplan::type", format!("table `{}` has {} keys, but the key here is {}", name.name, key_ty.plain(), key_typed.ty), key.span, "wrong key type"),
-                    );
+                    self.error(Diagnostic::error(
+                        "payplan::type",
+                        format!("table `{}` has {} keys, but the key here is {}", name.name, key_ty.plain(), key_typed.ty),
+                        key.span,
+                        "wrong key type",
+                    ));
                     return None;
                 }
                 Some(Typed { expr: ir::Expr { kind: ir::ExprKind::Table(id, Box::new(key_typed.expr)), span }, ty: value_ty, reads: key_typed.reads })
@@ -585,7 +611,12 @@ impl<'a> Checker<'a> {
                 Some(Typed { expr: ir::Expr { kind: ir::ExprKind::Curve(id, Box::new(key_typed.expr)), span }, ty: Type::Number, reads: key_typed.reads })
             }
             other => {
-                self.error(Diagnostic::error("payplan::name", format!("`{}` is {}, not a table or curve", name.name, other.describe()), name.span, "cannot be indexed"));
+                self.error(Diagnostic::error(
+                    "payplan::name",
+                    format!("`{}` is {}, not a table or curve", name.name, other.describe()),
+                    name.span,
+                    "cannot be indexed",
+                ));
                 None
             }
         }
@@ -599,14 +630,17 @@ impl<'a> Checker<'a> {
             let op_span = Span::new(lhs.span.end, rhs.span.start);
             let eq = self.text(op_span).find('=').map_or(op_span, |i| Span::new(op_span.start + i, op_span.start + i + 1));
             self.error(
-                Diagnostic::error("payplan::syntax", format!("`=` is not a comparison in `{}`", self.text(span)), eq, "assignment, not comparison").with_help("to compare, use `==`"),
+                Diagnostic::error("payplan::syntax", format!("`=` is not a comparison in `{}`", self.text(span)), eq, "assignment, not comparison")
+                    .with_help("to compare, use `==`"),
             );
             return None;
         }
         if op == BinaryOp::In {
             let a = self.expr(lhs, place);
             let ExprKind::List(items) = &rhs.kind else {
-                self.error(Diagnostic::error("payplan::type", "`in` takes a list on its right", rhs.span, "not a list").with_help("write `x in [\"a\", \"b\"]`"));
+                self.error(
+                    Diagnostic::error("payplan::type", "`in` takes a list on its right", rhs.span, "not a list").with_help("write `x in [\"a\", \"b\"]`"),
+                );
                 return None;
             };
             if items.is_empty() {

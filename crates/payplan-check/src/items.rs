@@ -95,13 +95,23 @@ impl Checker<'_> {
                                     .with_help("roll up another rule, e.g. `rollup direct`"),
                             ),
                             Some(Decl::Rule(base_id)) => recipients = Some((ir::Recipients::Rollup { rule: base_id, all_levels: *all_levels }, clause.span)),
-                            Some(other) => self.error(Diagnostic::error("payplan::credit", format!("`rollup` takes a credit rule, but `{}` is {}", base.name, other.describe()), base.span, "not a credit rule")),
+                            Some(other) => self.error(Diagnostic::error(
+                                "payplan::credit",
+                                format!("`rollup` takes a credit rule, but `{}` is {}", base.name, other.describe()),
+                                base.span,
+                                "not a credit rule",
+                            )),
                             None => {}
                         }
                     }
                     CreditClauseKind::Clawback(days, span) => match whole(*days, 100_000) {
                         Some(d) => clawback_days = Some(d),
-                        None => self.error(Diagnostic::error("payplan::credit", format!("`{}` is not a whole number of days", self.text(*span)), *span, "not whole days")),
+                        None => self.error(Diagnostic::error(
+                            "payplan::credit",
+                            format!("`{}` is not a whole number of days", self.text(*span)),
+                            *span,
+                            "not whole days",
+                        )),
                     },
                 }
             }
@@ -129,7 +139,12 @@ impl Checker<'_> {
             let value = match share.kind {
                 ast::LiteralKind::Percent(v) | ast::LiteralKind::Number(v) if v > Decimal::ZERO => Some(v),
                 _ => {
-                    self.error(Diagnostic::error("payplan::credit", format!("a split share is a positive percent or number, found `{}`", self.text(share.span)), share.span, "not a share"));
+                    self.error(Diagnostic::error(
+                        "payplan::credit",
+                        format!("a split share is a positive percent or number, found `{}`", self.text(share.span)),
+                        share.span,
+                        "not a share",
+                    ));
                     None
                 }
             };
@@ -147,9 +162,14 @@ impl Checker<'_> {
         if total != Decimal::ONE {
             let last = shares.last().map_or(span, |(_, s)| s.span);
             self.error(
-                Diagnostic::error("payplan::credit", format!("split shares sum to {}%, not 100%", (total * Decimal::ONE_HUNDRED).normalize()), last, "shares must add up to 100%")
-                    .with_label(span, "this split")
-                    .with_help("adjust the shares so that they sum to exactly 100%"),
+                Diagnostic::error(
+                    "payplan::credit",
+                    format!("split shares sum to {}%, not 100%", (total * Decimal::ONE_HUNDRED).normalize()),
+                    last,
+                    "shares must add up to 100%",
+                )
+                .with_label(span, "this split")
+                .with_help("adjust the shares so that they sum to exactly 100%"),
             );
             return None;
         }
@@ -229,7 +249,9 @@ impl Checker<'_> {
             K::Measure(id) => matches!(self.measure_state.get(*id), Some(State::Done(c)) if c.reads.credits),
             K::Const(_) | K::Booking(_) | K::Payee(_) | K::Quota { .. } | K::Metric { .. } => false,
             K::Table(_, a) | K::Curve(_, a) | K::OwnerOf(a) | K::IsSet(a) | K::Abs(a) | K::Neg(a) | K::Not(a) => self.reads_credits(a),
-            K::Min(a, b) | K::Max(a, b) | K::DaysBetween(a, b) | K::And(a, b) | K::Or(a, b) | K::Binary(_, a, b) => self.reads_credits(a) || self.reads_credits(b),
+            K::Min(a, b) | K::Max(a, b) | K::DaysBetween(a, b) | K::And(a, b) | K::Or(a, b) | K::Binary(_, a, b) => {
+                self.reads_credits(a) || self.reads_credits(b)
+            }
             K::In(a, list) => self.reads_credits(a) || list.iter().any(|e| self.reads_credits(e)),
             K::If(a, b, c) => self.reads_credits(a) || self.reads_credits(b) || self.reads_credits(c),
         }
@@ -291,8 +313,13 @@ impl Checker<'_> {
                         Some(Decl::Component(i)) => i,
                         Some(other) => {
                             self.error(
-                                Diagnostic::error("payplan::cap", format!("`{}` is {}; caps apply to components", target.name, other.describe()), target.span, "not a component")
-                                    .with_help("cap a commission, bonus or spif by its name, or everything with `cap total`"),
+                                Diagnostic::error(
+                                    "payplan::cap",
+                                    format!("`{}` is {}; caps apply to components", target.name, other.describe()),
+                                    target.span,
+                                    "not a component",
+                                )
+                                .with_help("cap a commission, bonus or spif by its name, or everything with `cap total`"),
                             );
                             continue;
                         }
@@ -306,7 +333,8 @@ impl Checker<'_> {
                     if let Some((_, _, first)) = cap_seen.iter().find(|(i, s, _)| *i == index && *s == scope_key) {
                         let first = *first;
                         self.error(
-                            Diagnostic::error("payplan::cap", format!("`{}` is capped per {scope_key} twice", target.name), item.span, "again here").with_label(first, "first here"),
+                            Diagnostic::error("payplan::cap", format!("`{}` is capped per {scope_key} twice", target.name), item.span, "again here")
+                                .with_label(first, "first here"),
                         );
                         continue;
                     }
@@ -328,7 +356,9 @@ impl Checker<'_> {
                 }
                 ItemKind::Draw(d) => {
                     if let Some(first) = draw_span {
-                        self.error(Diagnostic::error("payplan::draw", "a plan has at most one `draw`", item.span, "second draw").with_label(first, "first here"));
+                        self.error(
+                            Diagnostic::error("payplan::draw", "a plan has at most one `draw`", item.span, "second draw").with_label(first, "first here"),
+                        );
                         continue;
                     }
                     draw_span = Some(item.span);
@@ -338,7 +368,12 @@ impl Checker<'_> {
                         Some((n, span)) => match whole(n, 1200).and_then(|v| u32::try_from(v).ok()).filter(|v| *v > 0) {
                             Some(v) => Some(Some(v)),
                             None => {
-                                self.error(Diagnostic::error("payplan::draw", format!("`for {}` needs a whole, positive number of periods", self.text(span)), span, "not a count"));
+                                self.error(Diagnostic::error(
+                                    "payplan::draw",
+                                    format!("`for {}` needs a whole, positive number of periods", self.text(span)),
+                                    span,
+                                    "not a count",
+                                ));
                                 None
                             }
                         },
@@ -386,9 +421,12 @@ impl Checker<'_> {
                 CommissionClauseKind::Accelerator(f, b, m) | CommissionClauseKind::Decelerator(f, b, m) => {
                     if let Some(previous) = sugar_measure {
                         if previous.name != m.name {
-                            self.error(
-                                Diagnostic::error("payplan::tiers", format!("accelerators and decelerators of one commission read one measure, found `{}` and `{}`", previous.name, m.name), m.span, "another measure"),
-                            );
+                            self.error(Diagnostic::error(
+                                "payplan::tiers",
+                                format!("accelerators and decelerators of one commission read one measure, found `{}` and `{}`", previous.name, m.name),
+                                m.span,
+                                "another measure",
+                            ));
                             ok = false;
                         }
                     }
@@ -417,7 +455,15 @@ impl Checker<'_> {
                 } else {
                     "`on` names a measure of the form `credited(rule)`".to_string()
                 };
-                self.error(Diagnostic::error("payplan::commission", format!("`on` takes a measure, but `{}` is {}", on.name, other.describe()), on.span, "not a measure").with_help(help));
+                self.error(
+                    Diagnostic::error(
+                        "payplan::commission",
+                        format!("`on` takes a measure, but `{}` is {}", on.name, other.describe()),
+                        on.span,
+                        "not a measure",
+                    )
+                    .with_help(help),
+                );
                 return None;
             }
         };
@@ -426,8 +472,13 @@ impl Checker<'_> {
             Some(ir::ExprKind::Credited { rule, filter, in_period }) => (*rule, filter.as_deref().cloned(), *in_period),
             _ => {
                 self.error(
-                    Diagnostic::error("payplan::commission", format!("`on {}`: the measure must be `credited(rule)` or `credited(rule, filter)`", on.name), on.span, "not a credited measure")
-                        .with_help("a commission pays on credit entries; put other arithmetic in `rate`, `tiers` or another measure"),
+                    Diagnostic::error(
+                        "payplan::commission",
+                        format!("`on {}`: the measure must be `credited(rule)` or `credited(rule, filter)`", on.name),
+                        on.span,
+                        "not a credited measure",
+                    )
+                    .with_help("a commission pays on credit entries; put other arithmetic in `rate`, `tiers` or another measure"),
                 );
                 return None;
             }
@@ -499,7 +550,12 @@ impl Checker<'_> {
         let by_id = match self.lookup(by)? {
             Decl::Measure(id) => id,
             other => {
-                self.error(Diagnostic::error("payplan::tiers", format!("tiers are `by` a measure, but `{}` is {}", by.name, other.describe()), by.span, "not a measure"));
+                self.error(Diagnostic::error(
+                    "payplan::tiers",
+                    format!("tiers are `by` a measure, but `{}` is {}", by.name, other.describe()),
+                    by.span,
+                    "not a measure",
+                ));
                 return None;
             }
         };
@@ -523,8 +579,13 @@ impl Checker<'_> {
             Some(d) => Some((by_id, Some(d), BoundKind::Ratio)),
             None => {
                 self.error(
-                    Diagnostic::error("payplan::tiers", format!("tiers must be by `{on_name}` or by `{on_name}` divided by a target, and `{}` is neither", by.name), by.span, "not linear in credit")
-                        .with_help(format!("declare e.g. `measure attainment = {on_name} / quota(\"bookings\")` and write `by attainment`")),
+                    Diagnostic::error(
+                        "payplan::tiers",
+                        format!("tiers must be by `{on_name}` or by `{on_name}` divided by a target, and `{}` is neither", by.name),
+                        by.span,
+                        "not linear in credit",
+                    )
+                    .with_help(format!("declare e.g. `measure attainment = {on_name} / quota(\"bookings\")` and write `by attainment`")),
                 );
                 None
             }
@@ -595,7 +656,12 @@ impl Checker<'_> {
                         }
                     }
                     Some(other) => {
-                        self.error(Diagnostic::error("payplan::spif", format!("a spif is `on` a credit rule, but `{}` is {}", r.name, other.describe()), r.span, "not a credit rule"));
+                        self.error(Diagnostic::error(
+                            "payplan::spif",
+                            format!("a spif is `on` a credit rule, but `{}` is {}", r.name, other.describe()),
+                            r.span,
+                            "not a credit rule",
+                        ));
                         ok = false;
                     }
                     None => ok = false,
@@ -618,10 +684,14 @@ impl Checker<'_> {
                 }
                 SpifClauseKind::Pay { amount, basis } => {
                     let (lowered, basis) = match basis {
-                        ast::SpifBasis::PerBooking => {
-                            (self.expect_type(amount, Place::Spif, "pay", |t| t == Type::Money(currency), &format!("money in {currency}")), ir::SpifBasis::PerBooking)
-                        }
-                        ast::SpifBasis::OfCredit => (self.expect_type(amount, Place::Spif, "pay ... of credit", |t| t == Type::Number, "a rate (a number or percent)"), ir::SpifBasis::OfCredit),
+                        ast::SpifBasis::PerBooking => (
+                            self.expect_type(amount, Place::Spif, "pay", |t| t == Type::Money(currency), &format!("money in {currency}")),
+                            ir::SpifBasis::PerBooking,
+                        ),
+                        ast::SpifBasis::OfCredit => (
+                            self.expect_type(amount, Place::Spif, "pay ... of credit", |t| t == Type::Number, "a rate (a number or percent)"),
+                            ir::SpifBasis::OfCredit,
+                        ),
                     };
                     ok &= lowered.is_some();
                     pay = lowered.map(|p| (p, basis));

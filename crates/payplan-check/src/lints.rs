@@ -66,7 +66,9 @@ fn plan_exprs(plan: &ast::Plan) -> Vec<&ast::Expr> {
             ItemKind::Credit(c) => {
                 for clause in &c.clauses {
                     match &clause.kind {
-                        ast::CreditClauseKind::When(e) | ast::CreditClauseKind::Amount(e) | ast::CreditClauseKind::Date(e) | ast::CreditClauseKind::To(e) => roots.push(e),
+                        ast::CreditClauseKind::When(e) | ast::CreditClauseKind::Amount(e) | ast::CreditClauseKind::Date(e) | ast::CreditClauseKind::To(e) => {
+                            roots.push(e)
+                        }
                         ast::CreditClauseKind::Split(shares) => roots.extend(shares.iter().map(|(who, _)| who)),
                         _ => {}
                     }
@@ -174,7 +176,9 @@ fn unused(plan: &ast::Plan, out: &mut Vec<Diagnostic>) {
             ItemKind::Measure(m) => ("the measure", &m.name, "remove it, or read it in a commission, bonus, gate or cap"),
             ItemKind::Table(t) => ("the table", &t.name, "remove it, or look it up: `NAME[booking.column]`"),
             ItemKind::Curve(c) => ("the curve", &c.name, "remove it, or read it: `NAME[attainment]`"),
-            ItemKind::Credit(c) => ("the credit rule", &c.name, "its credit pays nothing: read it with `credited(...)`, a spif's `on` or a `rollup`, or remove it"),
+            ItemKind::Credit(c) => {
+                ("the credit rule", &c.name, "its credit pays nothing: read it with `credited(...)`, a spif's `on` or a `rollup`, or remove it")
+            }
             ItemKind::Field(f) => {
                 if !fields.contains(&(f.record, f.name.name.as_str())) {
                     let written = format!("{}.{}", f.record.keyword(), f.name.name);
@@ -189,7 +193,9 @@ fn unused(plan: &ast::Plan, out: &mut Vec<Diagnostic>) {
             _ => continue,
         };
         if !names.contains(name.name.as_str()) {
-            out.push(Diagnostic::error("payplan::unused", format!("{what} `{}` is never used", name.name), name.span, "declared here").with_help(help).warning());
+            out.push(
+                Diagnostic::error("payplan::unused", format!("{what} `{}` is never used", name.name), name.span, "declared here").with_help(help).warning(),
+            );
         }
     }
 }
@@ -392,7 +398,12 @@ fn commission_lints(plan: &ast::Plan, c: &ast::CommissionDecl, caps: &Caps, out:
             out.push(
                 Diagnostic::error(
                     "payplan::unreachable-tier",
-                    format!("no payee can reach this tier of `{}`: {} caps it at {} before the tier starts", c.name.name, cap.describe(), shown(cap.limit, &currency)),
+                    format!(
+                        "no payee can reach this tier of `{}`: {} caps it at {} before the tier starts",
+                        c.name.name,
+                        cap.describe(),
+                        shown(cap.limit, &currency)
+                    ),
                     band.span,
                     format!("starts at {} of credit, which already earns {}", shown(band.lower, &currency), shown(earned, &currency)),
                 )
@@ -416,7 +427,13 @@ fn commission_lints(plan: &ast::Plan, c: &ast::CommissionDecl, caps: &Caps, out:
             out.push(
                 Diagnostic::error(
                     "payplan::cap-below-gate",
-                    format!("{} of {} is below what `{}` has earned when its gate opens ({})", cap.describe(), shown(cap.limit, &currency), c.name.name, shown(earned, &currency)),
+                    format!(
+                        "{} of {} is below what `{}` has earned when its gate opens ({})",
+                        cap.describe(),
+                        shown(cap.limit, &currency),
+                        c.name.name,
+                        shown(earned, &currency)
+                    ),
                     cap.amount_span,
                     "the cap",
                 )
@@ -437,7 +454,13 @@ fn bonus_lints(b: &ast::BonusDecl, caps: &Caps, out: &mut Vec<Diagnostic>) {
                 out.push(
                     Diagnostic::error(
                         "payplan::cap-below-gate",
-                        format!("{} of {} is below the {} that bonus `{}` pays when its condition holds", cap.describe(), shown(cap.limit, &currency_of(amount)), shown(pay, &currency_of(amount)), b.name.name),
+                        format!(
+                            "{} of {} is below the {} that bonus `{}` pays when its condition holds",
+                            cap.describe(),
+                            shown(cap.limit, &currency_of(amount)),
+                            shown(pay, &currency_of(amount)),
+                            b.name.name
+                        ),
                         cap.amount_span,
                         "the cap",
                     )
@@ -457,15 +480,25 @@ fn spif_window(s: &ast::SpifDecl, (start, end): (chrono::NaiveDate, chrono::Naiv
         let term = format!("{start} to {end}");
         if to < start || from > end {
             out.push(
-                Diagnostic::error("payplan::spif-window", format!("the window of spif `{}` lies wholly outside the term ({term}): it never pays", s.name.name), clause.span, "outside the term")
-                    .with_help("credit dated outside the term is not this plan's: move the window into the term")
-                    .warning(),
+                Diagnostic::error(
+                    "payplan::spif-window",
+                    format!("the window of spif `{}` lies wholly outside the term ({term}): it never pays", s.name.name),
+                    clause.span,
+                    "outside the term",
+                )
+                .with_help("credit dated outside the term is not this plan's: move the window into the term")
+                .warning(),
             );
         } else if from < start || to > end {
             out.push(
-                Diagnostic::error("payplan::spif-window", format!("the window of spif `{}` runs outside the term ({term})", s.name.name), clause.span, "partly outside the term")
-                    .with_help("only credit dated within the term is paid: start and end the window within the term")
-                    .warning(),
+                Diagnostic::error(
+                    "payplan::spif-window",
+                    format!("the window of spif `{}` runs outside the term ({term})", s.name.name),
+                    clause.span,
+                    "partly outside the term",
+                )
+                .with_help("only credit dated within the term is paid: start and end the window within the term")
+                .warning(),
             );
         }
     }
@@ -524,10 +557,16 @@ pub fn lint_data(plan: &ast::Plan, lowered: &payplan_ir::Plan, facts: &Facts) ->
                     Key::Number(_) => None,
                 })
                 .collect();
-            let help = match (&wanted, payplan_syntax::closest(&match &wanted {
-                Key::Text(t) => t.clone(),
-                Key::Number(n) => n.to_string(),
-            }, texts.iter().copied())) {
+            let help = match (
+                &wanted,
+                payplan_syntax::closest(
+                    &match &wanted {
+                        Key::Text(t) => t.clone(),
+                        Key::Number(n) => n.to_string(),
+                    },
+                    texts.iter().copied(),
+                ),
+            ) {
                 (Key::Text(_), Some(close)) => format!("the data has `\"{close}\"`: a misspelt key never matches; correct it, or remove the entry"),
                 _ => "check the spelling against the data, or remove the entry if it is no longer used".to_string(),
             };

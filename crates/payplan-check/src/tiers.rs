@@ -45,8 +45,13 @@ impl Checker<'_> {
                         None => value_type = Some(v.ty),
                         Some(t) if t != v.ty => {
                             self.error(
-                                Diagnostic::error("payplan::table", format!("table `{}` mixes values: {t} and {}", table.name.name, v.ty), entry.value.span, format!("{}", v.ty))
-                                    .with_help("every value of a table has the same type"),
+                                Diagnostic::error(
+                                    "payplan::table",
+                                    format!("table `{}` mixes values: {t} and {}", table.name.name, v.ty),
+                                    entry.value.span,
+                                    format!("{}", v.ty),
+                                )
+                                .with_help("every value of a table has the same type"),
                             );
                             ok = false;
                         }
@@ -58,8 +63,13 @@ impl Checker<'_> {
                 let Some(key) = &entry.key else {
                     if default.is_some() || i + 1 != count {
                         self.error(
-                            Diagnostic::error("payplan::table", format!("`else` must come once, last, in table `{}`", table.name.name), entry.span, "misplaced `else`")
-                                .with_help("put `else => VALUE` at the end of the table"),
+                            Diagnostic::error(
+                                "payplan::table",
+                                format!("`else` must come once, last, in table `{}`", table.name.name),
+                                entry.span,
+                                "misplaced `else`",
+                            )
+                            .with_help("put `else => VALUE` at the end of the table"),
                         );
                         ok = false;
                     }
@@ -78,15 +88,23 @@ impl Checker<'_> {
                 match key_type {
                     None => key_type = Some(ty),
                     Some(t) if t != ty => {
-                        self.error(Diagnostic::error("payplan::table", format!("table `{}` mixes keys: {t} and {ty}", table.name.name), key.span, format!("{ty}")));
+                        self.error(Diagnostic::error(
+                            "payplan::table",
+                            format!("table `{}` mixes keys: {t} and {ty}", table.name.name),
+                            key.span,
+                            format!("{ty}"),
+                        ));
                         ok = false;
                     }
                     Some(_) => {}
                 }
                 if entries.iter().any(|(existing, _)| *existing == k) {
-                    self.error(
-                        Diagnostic::error("payplan::table", format!("key `{}` appears twice in table `{}`", self.text(key.span), table.name.name), key.span, "duplicate key"),
-                    );
+                    self.error(Diagnostic::error(
+                        "payplan::table",
+                        format!("key `{}` appears twice in table `{}`", self.text(key.span), table.name.name),
+                        key.span,
+                        "duplicate key",
+                    ));
                     ok = false;
                     continue;
                 }
@@ -122,8 +140,13 @@ impl Checker<'_> {
                 LiteralKind::Multiplier(m) => Some(ir::BandValue::Multiplier(m)),
                 _ => {
                     self.error(
-                        Diagnostic::error("payplan::tiers", format!("a band pays a rate or a multiplier, found `{}`", self.text(band.value.span)), band.value.span, "neither")
-                            .with_help("write a rate such as `8%` or a multiplier such as `1.5x`"),
+                        Diagnostic::error(
+                            "payplan::tiers",
+                            format!("a band pays a rate or a multiplier, found `{}`", self.text(band.value.span)),
+                            band.value.span,
+                            "neither",
+                        )
+                        .with_help("write a rate such as `8%` or a multiplier such as `1.5x`"),
                     );
                     None
                 }
@@ -172,8 +195,13 @@ impl Checker<'_> {
             match (&previous, lower) {
                 (None, Some(l)) if !l.value.is_zero() => {
                     self.error(
-                        Diagnostic::error("payplan::tiers", format!("the first band starts at `{}`, leaving values below it uncovered", self.text(l.span)), l.span, "bands start here")
-                            .with_help(format!("start the bands at 0, or add a band `below {}: ...`", self.text(l.span))),
+                        Diagnostic::error(
+                            "payplan::tiers",
+                            format!("the first band starts at `{}`, leaving values below it uncovered", self.text(l.span)),
+                            l.span,
+                            "bands start here",
+                        )
+                        .with_help(format!("start the bands at 0, or add a band `below {}: ...`", self.text(l.span))),
                     );
                     ok = false;
                 }
@@ -194,16 +222,26 @@ impl Checker<'_> {
                 (Some((Some(prev_upper), prev_label, prev_span)), Some(l)) => {
                     if l.value < *prev_upper {
                         self.error(
-                            Diagnostic::error("payplan::tiers", format!("tier bands overlap: `{label}` starts at `{}`, inside `{prev_label}`", self.text(l.span)), l.span, "overlaps the band before")
-                                .with_label(*prev_span, "this band")
-                                .with_help("each band starts where the one before ends: bands are `[lower, upper)`"),
+                            Diagnostic::error(
+                                "payplan::tiers",
+                                format!("tier bands overlap: `{label}` starts at `{}`, inside `{prev_label}`", self.text(l.span)),
+                                l.span,
+                                "overlaps the band before",
+                            )
+                            .with_label(*prev_span, "this band")
+                            .with_help("each band starts where the one before ends: bands are `[lower, upper)`"),
                         );
                         ok = false;
                     } else if l.value > *prev_upper {
                         self.error(
-                            Diagnostic::error("payplan::tiers", format!("no band covers the gap between `{prev_label}` and `{label}` (up to `{}`)", self.text(l.span)), l.span, "gap before this band")
-                                .with_label(*prev_span, "the band before ends lower")
-                                .with_help(format!("start this band where the one before ends, e.g. `{}`", bound_text(self.text(*prev_span)))),
+                            Diagnostic::error(
+                                "payplan::tiers",
+                                format!("no band covers the gap between `{prev_label}` and `{label}` (up to `{}`)", self.text(l.span)),
+                                l.span,
+                                "gap before this band",
+                            )
+                            .with_label(*prev_span, "the band before ends lower")
+                            .with_help(format!("start this band where the one before ends, e.g. `{}`", bound_text(self.text(*prev_span)))),
                         );
                         ok = false;
                     }
@@ -212,8 +250,13 @@ impl Checker<'_> {
             }
             if i + 1 == decoded.len() && upper.is_some() {
                 self.error(
-                    Diagnostic::error("payplan::tiers", format!("the last band `{label}` has an upper end, leaving values above it uncovered"), *span, "bands end here")
-                        .with_help("end the table with a band `X and above: ...`"),
+                    Diagnostic::error(
+                        "payplan::tiers",
+                        format!("the last band `{label}` has an upper end, leaving values above it uncovered"),
+                        *span,
+                        "bands end here",
+                    )
+                    .with_help("end the table with a band `X and above: ...`"),
                 );
                 ok = false;
             }
@@ -236,9 +279,12 @@ impl Checker<'_> {
             (LiteralKind::Money(amount, code), BoundKind::Money) => {
                 let currency = self.currency_code(code, span)?;
                 if currency != self.currency {
-                    self.error(
-                        Diagnostic::error("payplan::tiers", format!("band bound `{}` is not in the plan currency {}", self.text(span), self.currency), span, "other currency"),
-                    );
+                    self.error(Diagnostic::error(
+                        "payplan::tiers",
+                        format!("band bound `{}` is not in the plan currency {}", self.text(span), self.currency),
+                        span,
+                        "other currency",
+                    ));
                     return None;
                 }
                 Some(Bound { value: *amount, span })
@@ -247,15 +293,25 @@ impl Checker<'_> {
             (LiteralKind::Percent(n) | LiteralKind::Number(n), BoundKind::Ratio) => Some(Bound { value: *n, span }),
             (_, BoundKind::Money) => {
                 self.error(
-                    Diagnostic::error("payplan::tiers", format!("`{by}` is money, so its bands are amounts, found `{}`", self.text(span)), span, "not an amount")
-                        .with_help(format!("write amounts such as `100_000 {}`", self.currency)),
+                    Diagnostic::error(
+                        "payplan::tiers",
+                        format!("`{by}` is money, so its bands are amounts, found `{}`", self.text(span)),
+                        span,
+                        "not an amount",
+                    )
+                    .with_help(format!("write amounts such as `100_000 {}`", self.currency)),
                 );
                 None
             }
             (_, BoundKind::Ratio) => {
                 self.error(
-                    Diagnostic::error("payplan::tiers", format!("`{by}` is a ratio, so its bands are percents or numbers, found `{}`", self.text(span)), span, "not a ratio")
-                        .with_help("write percents such as `100%`"),
+                    Diagnostic::error(
+                        "payplan::tiers",
+                        format!("`{by}` is a ratio, so its bands are percents or numbers, found `{}`", self.text(span)),
+                        span,
+                        "not a ratio",
+                    )
+                    .with_help("write percents such as `100%`"),
                 );
                 None
             }
@@ -263,7 +319,13 @@ impl Checker<'_> {
     }
 
     /// Builds the marginal table of `accelerator`/`decelerator` lines (1x elsewhere).
-    pub fn sugar_bands(&mut self, accelerators: &[(&ast::Literal, &ast::Literal)], decelerators: &[(&ast::Literal, &ast::Literal)], kind: BoundKind, by: &str) -> Option<Vec<ir::Band>> {
+    pub fn sugar_bands(
+        &mut self,
+        accelerators: &[(&ast::Literal, &ast::Literal)],
+        decelerators: &[(&ast::Literal, &ast::Literal)],
+        kind: BoundKind,
+        by: &str,
+    ) -> Option<Vec<ir::Band>> {
         let mut ups = Vec::new();
         let mut downs = Vec::new();
         let mut ok = true;
@@ -272,7 +334,12 @@ impl Checker<'_> {
                 let multiplier = match factor.kind {
                     LiteralKind::Multiplier(m) => Some(m),
                     _ => {
-                        self.error(Diagnostic::error("payplan::tiers", format!("expected a multiplier such as `1.5x`, found `{}`", self.text(factor.span)), factor.span, "not a multiplier"));
+                        self.error(Diagnostic::error(
+                            "payplan::tiers",
+                            format!("expected a multiplier such as `1.5x`, found `{}`", self.text(factor.span)),
+                            factor.span,
+                            "not a multiplier",
+                        ));
                         None
                     }
                 };
@@ -370,7 +437,12 @@ impl Checker<'_> {
             let x = match point.x.kind {
                 LiteralKind::Number(n) | LiteralKind::Percent(n) => n,
                 _ => {
-                    self.error(Diagnostic::error("payplan::curve", format!("a curve point is a number or percent, found `{}`", self.text(point.x.span)), point.x.span, "not a number"));
+                    self.error(Diagnostic::error(
+                        "payplan::curve",
+                        format!("a curve point is a number or percent, found `{}`", self.text(point.x.span)),
+                        point.x.span,
+                        "not a number",
+                    ));
                     ok = false;
                     continue;
                 }
@@ -378,7 +450,12 @@ impl Checker<'_> {
             let y = match point.y.kind {
                 LiteralKind::Number(n) | LiteralKind::Percent(n) | LiteralKind::Multiplier(n) => n,
                 _ => {
-                    self.error(Diagnostic::error("payplan::curve", format!("a curve value is a number or percent, found `{}`", self.text(point.y.span)), point.y.span, "not a number"));
+                    self.error(Diagnostic::error(
+                        "payplan::curve",
+                        format!("a curve value is a number or percent, found `{}`", self.text(point.y.span)),
+                        point.y.span,
+                        "not a number",
+                    ));
                     ok = false;
                     continue;
                 }
@@ -398,9 +475,14 @@ impl Checker<'_> {
                     if let Some((previous, previous_span)) = last_x {
                         if x <= previous {
                             self.error(
-                                Diagnostic::error("payplan::curve", format!("curve points must increase: `{}` is not above `{}`", self.text(point.x.span), self.text(previous_span)), point.x.span, "not above the point before")
-                                    .with_label(previous_span, "previous point")
-                                    .with_help("list the points in strictly increasing order"),
+                                Diagnostic::error(
+                                    "payplan::curve",
+                                    format!("curve points must increase: `{}` is not above `{}`", self.text(point.x.span), self.text(previous_span)),
+                                    point.x.span,
+                                    "not above the point before",
+                                )
+                                .with_label(previous_span, "previous point")
+                                .with_help("list the points in strictly increasing order"),
                             );
                             ok = false;
                         }
@@ -408,8 +490,13 @@ impl Checker<'_> {
                     if point.kind == CurvePointKind::AndAbove {
                         if i + 1 != count {
                             self.error(
-                                Diagnostic::error("payplan::curve", format!("`{} and above` must be the last point", self.text(point.x.span)), point.span, "not last")
-                                    .with_help("`X and above: Y` holds Y from X on, so nothing can follow it"),
+                                Diagnostic::error(
+                                    "payplan::curve",
+                                    format!("`{} and above` must be the last point", self.text(point.x.span)),
+                                    point.span,
+                                    "not last",
+                                )
+                                .with_help("`X and above: Y` holds Y from X on, so nothing can follow it"),
                             );
                             ok = false;
                         }

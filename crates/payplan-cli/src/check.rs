@@ -20,7 +20,6 @@ pub fn check_only(reporter: &mut Reporter, path: &Path) -> bool {
     !checked.has_errors()
 }
 
-
 /// The lints that need data (a table key that never occurs in it), reported as warnings
 /// after a plan's facts are loaded.
 pub fn data_lints(reporter: &mut Reporter, source: &crate::report::SourceFile, plan: &payplan_ir::Plan, facts: &payplan_facts::Facts) {

@@ -50,7 +50,13 @@ pub fn load(reporter: &mut Reporter, plan_path: &Path, data: &Path, period: Opti
         if !plan.periods.iter().any(|p| p.label.to_string() == label) {
             let known: Vec<String> = plan.periods.iter().map(|p| p.label.to_string()).collect();
             reporter.usage_errors += 1;
-            reporter.plain(&source.path, "payplan::usage", &format!("the plan has no period `{label}`"), Some(&format!("periods are {}", known.join(", "))), None);
+            reporter.plain(
+                &source.path,
+                "payplan::usage",
+                &format!("the plan has no period `{label}`"),
+                Some(&format!("periods are {}", known.join(", "))),
+                None,
+            );
             return None;
         }
     }

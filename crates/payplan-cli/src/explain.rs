@@ -16,7 +16,15 @@ pub enum StatementFormat {
 }
 
 /// Writes one payee's statement.
-pub fn explain(reporter: &mut Reporter, plan_path: &Path, data: &Path, payee: &str, period: Option<&str>, format: StatementFormat, output: Option<&Path>) -> bool {
+pub fn explain(
+    reporter: &mut Reporter,
+    plan_path: &Path,
+    data: &Path,
+    payee: &str,
+    period: Option<&str>,
+    format: StatementFormat,
+    output: Option<&Path>,
+) -> bool {
     let Some((source, plan, facts)) = load(reporter, plan_path, data, period) else { return false };
     let explained = match payplan_eval::explain(&plan, &facts, payee) {
         Ok(explained) => explained,
@@ -55,7 +63,13 @@ pub fn explain_html(reporter: &mut Reporter, plan_path: &Path, data: &Path, paye
     let (outcome, traces) = match explained {
         Ok(Some(found)) => found,
         Ok(None) => {
-            reporter.plain(&source.path, "payplan::usage", &format!("no statement for payee `{}`", payee.unwrap_or_default()), Some("the payee is unknown or not eligible"), None);
+            reporter.plain(
+                &source.path,
+                "payplan::usage",
+                &format!("no statement for payee `{}`", payee.unwrap_or_default()),
+                Some("the payee is unknown or not eligible"),
+                None,
+            );
             return false;
         }
         Err(error) => {
@@ -67,7 +81,10 @@ pub fn explain_html(reporter: &mut Reporter, plan_path: &Path, data: &Path, paye
         reporter.plain(&dir.display().to_string(), "payplan::io", &format!("cannot create `{}`: {e}", dir.display()), None, None);
         return false;
     }
-    let mut index = format!("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title></head><body><h1>Statements</h1><ul>\n", html_text(&plan.name));
+    let mut index = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title></head><body><h1>Statements</h1><ul>\n",
+        html_text(&plan.name)
+    );
     for (result, trace) in outcome.payees.iter().zip(&traces) {
         let unpaid: Vec<payplan_eval::UnpaidCredit> = outcome.unpaid.iter().filter(|u| u.payee == result.id).cloned().collect();
         let page = payplan_output::html::page(&plan, result, trace, &unpaid);
@@ -83,10 +100,13 @@ pub fn explain_html(reporter: &mut Reporter, plan_path: &Path, data: &Path, paye
 
 /// A payee id made safe as a file name.
 pub fn file_name(id: &str) -> String {
-    id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '_' }).collect::<String>().trim_start_matches('.').to_string()
+    id.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '_' })
+        .collect::<String>()
+        .trim_start_matches('.')
+        .to_string()
 }
 
 fn html_text(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
-

@@ -81,8 +81,13 @@ pub fn fmt(reporter: &mut Reporter, paths: &[PathBuf], mode: Mode) -> bool {
                     println!("{}", path.display());
                     if reporter.is_json() {
                         let at = first_difference(&source.text, &formatted);
-                        let d = payplan_syntax::Diagnostic::error("payplan::fmt", "the file is not formatted", payplan_syntax::Span::new(at, at), "first difference")
-                            .with_help(format!("run `payplan fmt -w {}`", path.display()));
+                        let d = payplan_syntax::Diagnostic::error(
+                            "payplan::fmt",
+                            "the file is not formatted",
+                            payplan_syntax::Span::new(at, at),
+                            "first difference",
+                        )
+                        .with_help(format!("run `payplan fmt -w {}`", path.display()));
                         reporter.diagnostic(&source, &d);
                     }
                     changed.push(path);

@@ -42,7 +42,13 @@ pub fn import(reporter: &mut Reporter, args: &ImportArgs<'_>) -> bool {
             if !entries.is_empty() {
                 reporter.usage_errors += 1;
                 let message = format!("the output folder `{}` is not empty (it holds {})", args.out.display(), entries.join(", "));
-                reporter.plain(&args.out.display().to_string(), "payplan::usage", &message, Some("give a new or empty folder, or add `--force` to replace the tables in it"), None);
+                reporter.plain(
+                    &args.out.display().to_string(),
+                    "payplan::usage",
+                    &message,
+                    Some("give a new or empty folder, or add `--force` to replace the tables in it"),
+                    None,
+                );
                 return false;
             }
         }
@@ -82,7 +88,13 @@ pub fn import(reporter: &mut Reporter, args: &ImportArgs<'_>) -> bool {
     if args.strict && rejected > 0 {
         print_report(args, &imported.report, &[], &[]);
         let message = format!("{rejected} row{} rejected, and `--strict` is set: nothing written", if rejected == 1 { " was" } else { "s were" });
-        reporter.plain(&map_shown, "payplan::import-rejected", &message, Some("fix the export or the mapping, or run without `--strict` to write the rows that map"), None);
+        reporter.plain(
+            &map_shown,
+            "payplan::import-rejected",
+            &message,
+            Some("fix the export or the mapping, or run without `--strict` to write the rows that map"),
+            None,
+        );
         return false;
     }
     match write_tables(args.out, &imported.tables, args.force) {
@@ -93,7 +105,13 @@ pub fn import(reporter: &mut Reporter, args: &ImportArgs<'_>) -> bool {
         Err(WriteError::NotEmpty { dir, entries }) => {
             reporter.usage_errors += 1;
             let message = format!("the output folder `{}` is not empty (it holds {})", dir.display(), entries.join(", "));
-            reporter.plain(&dir.display().to_string(), "payplan::usage", &message, Some("give a new or empty folder, or add `--force` to replace the tables in it"), None);
+            reporter.plain(
+                &dir.display().to_string(),
+                "payplan::usage",
+                &message,
+                Some("give a new or empty folder, or add `--force` to replace the tables in it"),
+                None,
+            );
             false
         }
         Err(error @ WriteError::Io { .. }) => {

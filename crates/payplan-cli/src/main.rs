@@ -180,7 +180,13 @@ fn execute(cli: Cli) -> ExitCode {
         Command::Test { paths, update, junit } => test::test(&mut reporter, &paths, update, junit.as_deref()),
         Command::Diff { old, new, data, format, output } => diff::diff(&mut reporter, &old, &new, &data, format, output.as_deref()),
         Command::Fmt { paths, check, write } => {
-            let mode = if check { fmt::Mode::Check } else if write { fmt::Mode::Write } else { fmt::Mode::Print };
+            let mode = if check {
+                fmt::Mode::Check
+            } else if write {
+                fmt::Mode::Write
+            } else {
+                fmt::Mode::Print
+            };
             fmt::fmt(&mut reporter, &paths, mode)
         }
         Command::Check { plans } => {
@@ -191,13 +197,17 @@ fn execute(cli: Cli) -> ExitCode {
             }
             ok
         }
-        Command::Import { map, inputs, out, force, strict, format } => import::import(&mut reporter, &import::ImportArgs { map: &map, inputs: &inputs, out: &out, force, strict, format }),
+        Command::Import { map, inputs, out, force, strict, format } => {
+            import::import(&mut reporter, &import::ImportArgs { map: &map, inputs: &inputs, out: &out, force, strict, format })
+        }
         Command::Run { plan, data, period, format, output } => run::run(&mut reporter, &plan, &data, period.as_deref(), format, output.as_deref()),
         Command::Explain { plan, data, payee, period, format: explain::StatementFormat::Html, output } => match output {
             Some(dir) => explain::explain_html(&mut reporter, &plan, &data, payee.as_deref(), period.as_deref(), &dir),
             None => common::usage(&mut reporter, "`--format html` writes one page per payee: give a folder with `-o DIR`"),
         },
-        Command::Explain { plan, data, payee: Some(payee), period, format, output } => explain::explain(&mut reporter, &plan, &data, &payee, period.as_deref(), format, output.as_deref()),
+        Command::Explain { plan, data, payee: Some(payee), period, format, output } => {
+            explain::explain(&mut reporter, &plan, &data, &payee, period.as_deref(), format, output.as_deref())
+        }
         Command::Bundle { plan, data, payee, all: _, output } => bundle::bundle(&mut reporter, &plan, &data, payee.as_deref(), &output),
         Command::Explain { payee: None, .. } => common::usage(&mut reporter, "`explain` needs `--payee ID` (or `--format html -o DIR` for every payee)"),
     };
@@ -215,4 +225,3 @@ fn execute(cli: Cli) -> ExitCode {
         (false, false) => ExitCode::from(1),
     }
 }
-

@@ -146,7 +146,13 @@ impl Reporter {
 }
 
 fn label(text: &str, span: Span, message: &str) -> JsonLabel {
-    JsonLabel { message: message.to_string(), start: span.start, end: span.end, start_position: position(text, span.start), end_position: position(text, span.end) }
+    JsonLabel {
+        message: message.to_string(),
+        start: span.start,
+        end: span.end,
+        start_position: position(text, span.start),
+        end_position: position(text, span.end),
+    }
 }
 
 /// Renders a report with colours only on a terminal.

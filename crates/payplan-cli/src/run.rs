@@ -45,4 +45,3 @@ pub fn run(reporter: &mut Reporter, plan_path: &Path, data: &Path, period: Optio
     std::mem::forget(outcome);
     written
 }
-

@@ -49,7 +49,10 @@ pub fn test(reporter: &mut Reporter, paths: &[PathBuf], update: bool, junit: Opt
     for path in plan_files(reporter, paths) {
         let Some(source) = read_source(reporter, &path) else {
             tally.failed += 1;
-            suites.push(Suite { file: path.display().to_string(), cases: vec![Case { name: "(file)".into(), result: CaseResult::Error("cannot read the file".into(), String::new()) }] });
+            suites.push(Suite {
+                file: path.display().to_string(),
+                cases: vec![Case { name: "(file)".into(), result: CaseResult::Error("cannot read the file".into(), String::new()) }],
+            });
             continue;
         };
         let (file, diagnostics) = payplan_syntax::parse(&source.text);
@@ -59,7 +62,10 @@ pub fn test(reporter: &mut Reporter, paths: &[PathBuf], update: bool, junit: Opt
             }
             tally.failed += 1;
             println!("{}: does not parse", source.path);
-            suites.push(Suite { file: source.path.clone(), cases: vec![Case { name: "(file)".into(), result: CaseResult::Error("the file does not parse".into(), String::new()) }] });
+            suites.push(Suite {
+                file: source.path.clone(),
+                cases: vec![Case { name: "(file)".into(), result: CaseResult::Error("the file does not parse".into(), String::new()) }],
+            });
             continue;
         };
         if file.tests.is_empty() {
@@ -101,7 +107,15 @@ fn plan_of(reporter: &mut Reporter, path: &Path, source: &SourceFile, file: &pay
     Some((plan_source, plan))
 }
 
-fn test_file(reporter: &mut Reporter, path: &Path, source: &SourceFile, file: &payplan_syntax::ast::File, update: bool, tally: &mut Tally, io_ok: &mut bool) -> Suite {
+fn test_file(
+    reporter: &mut Reporter,
+    path: &Path,
+    source: &SourceFile,
+    file: &payplan_syntax::ast::File,
+    update: bool,
+    tally: &mut Tally,
+    io_ok: &mut bool,
+) -> Suite {
     println!("{} ({} test{})", source.path, file.tests.len(), if file.tests.len() == 1 { "" } else { "s" });
     let mut suite = Suite { file: source.path.clone(), cases: Vec::new() };
     let Some((plan_source, plan)) = plan_of(reporter, path, source, file) else {
@@ -117,7 +131,10 @@ fn test_file(reporter: &mut Reporter, path: &Path, source: &SourceFile, file: &p
     for (i, test) in file.tests.iter().enumerate() {
         if file.tests.iter().take(i).any(|t| t.name.value == test.name.value) {
             if let Some(outcome) = outcomes.get_mut(i) {
-                outcome.problems.push(Problem::Test(Diagnostic::error("payplan::test", format!("two tests are named \"{}\"", test.name.value), test.name.span, "the second").with_help("give each test of a file its own name")));
+                outcome.problems.push(Problem::Test(
+                    Diagnostic::error("payplan::test", format!("two tests are named \"{}\"", test.name.value), test.name.span, "the second")
+                        .with_help("give each test of a file its own name"),
+                ));
                 outcome.statement = None;
             }
         }
@@ -183,7 +200,15 @@ fn test_file(reporter: &mut Reporter, path: &Path, source: &SourceFile, file: &p
 
 /// Prints one test's result (stdout), reports its problems (stderr), and in JSON mode
 /// its failures as diagnostics too, for CI annotations.
-fn report_test(reporter: &mut Reporter, source: &SourceFile, plan_source: &SourceFile, span: Span, outcome: &TestOutcome, snapshot_failure: Option<&str>, tally: &mut Tally) -> Case {
+fn report_test(
+    reporter: &mut Reporter,
+    source: &SourceFile,
+    plan_source: &SourceFile,
+    span: Span,
+    outcome: &TestOutcome,
+    snapshot_failure: Option<&str>,
+    tally: &mut Tally,
+) -> Case {
     for problem in &outcome.problems {
         match problem {
             Problem::Test(d) => reporter.diagnostic(source, d),
@@ -228,7 +253,13 @@ fn report_test(reporter: &mut Reporter, source: &SourceFile, plan_source: &Sourc
     if let Some(why) = snapshot_failure {
         let _ = writeln!(details, "{why}");
         if reporter.is_json() {
-            let d = Diagnostic::error("payplan::snapshot", format!("the statements of test \"{}\" differ from the snapshot, or it has none", outcome.name), outcome.span, "this test").with_help(why.to_string());
+            let d = Diagnostic::error(
+                "payplan::snapshot",
+                format!("the statements of test \"{}\" differ from the snapshot, or it has none", outcome.name),
+                outcome.span,
+                "this test",
+            )
+            .with_help(why.to_string());
             reporter.diagnostic(source, &d);
         }
     }

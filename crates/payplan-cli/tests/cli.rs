@@ -4,7 +4,10 @@
 //! example plans and data in its own folder under Cargo's target tmp dir.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use payplan_tests::{copy_dir_all, copy_example_plans, example_data_dir, exit_code, files_below, run_file, run_payplan, scratch_dir, stderr_text, stdout_text, write_file, Format, EXAMPLE_PLANS};
+use payplan_tests::{
+    copy_dir_all, copy_example_plans, example_data_dir, exit_code, files_below, run_file, run_payplan, scratch_dir, stderr_text, stdout_text, write_file,
+    Format, EXAMPLE_PLANS,
+};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 

@@ -114,7 +114,11 @@ fn a_folder_that_is_not_empty_needs_force() {
     std::fs::write(dir.join("data/quotas.csv"), "payee,quota,period,amount\n").unwrap();
     let again = payplan(&dir, &["import", "--map", "import.toml", "export", "--out", "data"]);
     assert_eq!(exit_code(&again), 2, "a usage error");
-    assert!(stderr_text(&again).contains("error: the output folder `data` is not empty (it holds bookings.csv, payees.csv, quotas.csv)"), "{}", stderr_text(&again));
+    assert!(
+        stderr_text(&again).contains("error: the output folder `data` is not empty (it holds bookings.csv, payees.csv, quotas.csv)"),
+        "{}",
+        stderr_text(&again)
+    );
     assert!(stderr_text(&again).contains("add `--force`"));
     let forced = payplan(&dir, &["import", "--map", "import.toml", "export", "--out", "data", "--force"]);
     assert_eq!(exit_code(&forced), 0, "{}", stderr_text(&forced));
@@ -183,7 +187,9 @@ fn readme_commands_on_the_three_examples() {
         return;
     }
     let out = scratch("readme");
-    for (example, data_set, payee) in [("maven-crm", "maven_crm", "darcel-schlecht"), ("superstore", "superstore", "sadie-pawthorne"), ("classicmodels", "classicmodels", "1370")] {
+    for (example, data_set, payee) in
+        [("maven-crm", "maven_crm", "darcel-schlecht"), ("superstore", "superstore", "sadie-pawthorne"), ("classicmodels", "classicmodels", "1370")]
+    {
         let data = out.join(example);
         let data = data.to_str().unwrap();
         let mapping = format!("plans/examples/{example}/import.toml");

@@ -133,7 +133,8 @@ fn changing_a_rate_fails_the_tests_with_a_diff_and_diff_shows_the_exact_effect()
     let table = stdout_text(&payplan(&dir, &["diff", "old.plan", "enterprise-ae.plan", "--data", "data"]));
     assert!(table.contains("biggest movers (payout over the term):"), "{table}");
 
-    let json: serde_json::Value = serde_json::from_str(&stdout_text(&payplan(&dir, &["diff", "old.plan", "enterprise-ae.plan", "--data", "data", "--format", "json"]))).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout_text(&payplan(&dir, &["diff", "old.plan", "enterprise-ae.plan", "--data", "data", "--format", "json"]))).unwrap();
     assert_eq!(json["total_payout"]["old"], "2243785.19");
     assert!(json["rows"].as_array().unwrap().iter().all(|r| r["delta"].is_string()));
     assert!(!json["movers"].as_array().unwrap().is_empty());
@@ -173,7 +174,10 @@ fn a_missing_snapshot_fails_in_ci_and_is_written_outside_it() {
     let out = payplan(&dir, &["test", "se-overlay.plan"]);
     assert_eq!(exit_code(&out), 0, "{}", stdout_text(&out));
     assert!(stdout_text(&out).contains("wrote se-overlay.plan.snap"), "{}", stdout_text(&out));
-    assert_eq!(std::fs::read_to_string(dir.join("se-overlay.plan.snap")).unwrap(), std::fs::read_to_string(workspace_path("plans/se-overlay.plan.snap")).unwrap());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("se-overlay.plan.snap")).unwrap(),
+        std::fs::read_to_string(workspace_path("plans/se-overlay.plan.snap")).unwrap()
+    );
 }
 
 #[test]
@@ -201,7 +205,10 @@ fn junit_xml_lists_every_test() {
     let out = payplan_env(&dir, &["test", ".", "--junit", "report.xml"], true);
     assert_eq!(exit_code(&out), 1);
     let xml = std::fs::read_to_string(dir.join("report.xml")).unwrap();
-    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"payplan test\" tests=\"10\" failures=\"1\" errors=\"0\">"), "{xml}");
+    assert!(
+        xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"payplan test\" tests=\"10\" failures=\"1\" errors=\"0\">"),
+        "{xml}"
+    );
     assert!(xml.contains("<failure message=\"expect mia Q2 payout == 42_000 USD: expected 42,000.00 USD, actual 42,250.00 USD\">"), "{xml}");
 }
 

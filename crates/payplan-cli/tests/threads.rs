@@ -7,10 +7,14 @@ use payplan_tests::{payplan_command, workspace_root};
 use std::path::{Path, PathBuf};
 
 fn run_with_threads(threads: &str, plan: &Path, data: &Path, format: &str) -> Vec<u8> {
-    let out = payplan_command(env!("CARGO_BIN_EXE_payplan"), &workspace_root(), &["run", &plan.display().to_string(), "--data", &data.display().to_string(), "--format", format])
-        .env("RAYON_NUM_THREADS", threads)
-        .output()
-        .unwrap();
+    let out = payplan_command(
+        env!("CARGO_BIN_EXE_payplan"),
+        &workspace_root(),
+        &["run", &plan.display().to_string(), "--data", &data.display().to_string(), "--format", format],
+    )
+    .env("RAYON_NUM_THREADS", threads)
+    .output()
+    .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     out.stdout
 }
@@ -105,7 +109,11 @@ fn a_large_data_set_gives_the_same_bytes_at_any_thread_count() {
         let cancel = if next(20) == 0 { format!("2027-{:02}-{:02}", (month + 1).min(12), day) } else { String::new() };
         let currency = if next(5) == 0 { "EUR" } else { "USD" };
         let product = products[usize::try_from(next(4)).unwrap()];
-        bookings.push_str(&format!("B{b:07},2027-{month:02}-{day:02},{}.{:02},{currency},p{owner:04},{status},{cancel},{product}\n", 500 + next(80_000), next(100)));
+        bookings.push_str(&format!(
+            "B{b:07},2027-{month:02}-{day:02},{}.{:02},{currency},p{owner:04},{status},{cancel},{product}\n",
+            500 + next(80_000),
+            next(100)
+        ));
         if next(8) == 0 {
             let other = (owner + 1 + next(payees as u64 - 1)) % payees as u64;
             splits.push_str(&format!("B{b:07},p{owner:04},60%\nB{b:07},p{other:04},40%\n"));

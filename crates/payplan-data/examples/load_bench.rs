@@ -19,10 +19,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let runs: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(1);
-    let (Some(term_start), Some(term_end)) = (
-        NaiveDate::from_ymd_opt(2027, 1, 1),
-        NaiveDate::from_ymd_opt(2027, 12, 31),
-    ) else {
+    let (Some(term_start), Some(term_end)) = (NaiveDate::from_ymd_opt(2027, 1, 1), NaiveDate::from_ymd_opt(2027, 12, 31)) else {
         return ExitCode::FAILURE;
     };
     // The schema of shared/bench/reference.plan.
@@ -70,15 +67,6 @@ fn main() -> ExitCode {
 /// at its peak, from /proc/self/status (Linux only).
 fn memory() -> Option<String> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix(name))
-            .map(|value| value.trim().to_string())
-    };
-    Some(format!(
-        "resident now {}, peak {}",
-        field("VmRSS:")?,
-        field("VmHWM:")?
-    ))
+    let field = |name: &str| status.lines().find_map(|line| line.strip_prefix(name)).map(|value| value.trim().to_string());
+    Some(format!("resident now {}, peak {}", field("VmRSS:")?, field("VmHWM:")?))
 }

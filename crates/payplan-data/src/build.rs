@@ -15,10 +15,7 @@ use crate::error::{DataError, Errors};
 use crate::hash::Interner;
 use crate::table::{RawCell, RowCells, SourceKind, Table};
 use chrono::NaiveDate;
-use payplan_facts::{Cells, 
-    AccountOwner, Booking, Currency, FieldType, FieldValue, FxRate, Origin, Payee, PeriodLabel,
-    PeriodValue, Schema, Split,
-};
+use payplan_facts::{AccountOwner, Booking, Cells, Currency, FieldType, FieldValue, FxRate, Origin, Payee, PeriodLabel, PeriodValue, Schema, Split};
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 
@@ -137,11 +134,7 @@ impl Built {
     }
 
     fn push_split(&mut self, split: Split) {
-        if self
-            .splits
-            .last()
-            .is_some_and(|last| (&last.booking, &last.payee) > (&split.booking, &split.payee))
-        {
+        if self.splits.last().is_some_and(|last| (&last.booking, &last.payee) > (&split.booking, &split.payee)) {
             self.splits_out_of_order = true;
         }
         self.splits.push(split);
@@ -219,23 +212,9 @@ pub(crate) struct TableBuilder<'s> {
 impl<'s> TableBuilder<'s> {
     pub(crate) fn new(table: Table, kind: SourceKind, schema: &'s Schema) -> TableBuilder<'s> {
         let columns = table.read_columns(schema);
-        let field_columns = table
-            .declared_fields(schema)
-            .iter()
-            .map(|(name, _)| {
-                columns
-                    .iter()
-                    .position(|column| column == name)
-                    .unwrap_or(usize::MAX)
-            })
-            .collect();
-        TableBuilder {
-            table,
-            kind,
-            schema,
-            columns,
-            field_columns,
-        }
+        let field_columns =
+            table.declared_fields(schema).iter().map(|(name, _)| columns.iter().position(|column| column == name).unwrap_or(usize::MAX)).collect();
+        TableBuilder { table, kind, schema, columns, field_columns }
     }
 
     /// The columns the loader reads, in the order `RowCells` are indexed by.
@@ -244,13 +223,7 @@ impl<'s> TableBuilder<'s> {
     }
 
     /// Types one row into `built`, reporting each cell error.
-    pub(crate) fn row(
-        &self,
-        cells: RowCells<'_>,
-        origin: Origin,
-        built: &mut Built,
-        errors: &mut Errors,
-    ) {
+    pub(crate) fn row(&self, cells: RowCells<'_>, origin: Origin, built: &mut Built, errors: &mut Errors) {
         // Rows of the two big tables whose cells are all well-formed (nearly all) take
         // a short way; any other row, the general one, which reports what is wrong.
         let quick = crate::quick_paths();
@@ -264,12 +237,7 @@ impl<'s> TableBuilder<'s> {
             },
             Table::Splits if quick => match quick_split(cells) {
                 Some((booking, payee, share)) => {
-                    built.push_split(Split {
-                        booking: booking.to_string(),
-                        payee: payee.to_string(),
-                        share,
-                        origin,
-                    });
+                    built.push_split(Split { booking: booking.to_string(), payee: payee.to_string(), share, origin });
                     return;
                 }
                 None => origin,
@@ -324,12 +292,7 @@ impl TableBuilder<'_> {
         // A money field without a code is in the row's currency, or the plan's.
         let currency = currency_cell.unwrap_or(schema.currency);
         let mut fields = Cells::default();
-        for (field, (&column, (_, field_type))) in self
-            .field_columns
-            .iter()
-            .zip(self.table.declared_fields(schema))
-            .enumerate()
-        {
+        for (field, (&column, (_, field_type))) in self.field_columns.iter().zip(self.table.declared_fields(schema)).enumerate() {
             let value = match optional_text(cells.get(column))? {
                 None => None,
                 Some(text) => Some(match field_type {
@@ -436,10 +399,7 @@ enum MoneyContext {
     PlanOnly,
     /// A booking's money field: the row's `currency` cell, or the plan currency when it
     /// is empty, unless the amount carries another code (then the field must say which).
-    Booking {
-        currency_cell: Option<Currency>,
-        amount_code: Option<Currency>,
-    },
+    Booking { currency_cell: Option<Currency>, amount_code: Option<Currency> },
 }
 
 impl<'r> RowReader<'r> {
@@ -457,24 +417,14 @@ impl<'r> RowReader<'r> {
 
     /// Reports an error on `column`, quoting the cell.
     fn report(&mut self, column: usize, error: CellError) {
-        let value = if error.show_value {
-            self.cell(column).shown()
-        } else {
-            None
-        };
-        let error = DataError::at_row(self.origin, Some(self.column_name(column)), error.message)
-            .value(value)
-            .help(error.help);
+        let value = if error.show_value { self.cell(column).shown() } else { None };
+        let error = DataError::at_row(self.origin, Some(self.column_name(column)), error.message).value(value).help(error.help);
         self.errors.row(self.table, self.origin, error);
         self.ok = false;
     }
 
     /// An optional cell: `None` when empty or when it failed (reported).
-    fn optional<T>(
-        &mut self,
-        column: usize,
-        parse: impl Fn(&RawCell<'r>) -> Result<Option<T>, CellError>,
-    ) -> Option<T> {
+    fn optional<T>(&mut self, column: usize, parse: impl Fn(&RawCell<'r>) -> Result<Option<T>, CellError>) -> Option<T> {
         match parse(&self.cell(column)) {
             Ok(value) => value,
             Err(error) => {
@@ -485,11 +435,7 @@ impl<'r> RowReader<'r> {
     }
 
     /// A required cell: an empty one is an error too.
-    fn required<T>(
-        &mut self,
-        column: usize,
-        parse: impl Fn(&RawCell<'r>) -> Result<Option<T>, CellError>,
-    ) -> Option<T> {
+    fn required<T>(&mut self, column: usize, parse: impl Fn(&RawCell<'r>) -> Result<Option<T>, CellError>) -> Option<T> {
         let is_absent = matches!(self.cell(column), RawCell::Absent);
         let value = self.optional(column, parse);
         if is_absent {
@@ -504,20 +450,10 @@ impl<'r> RowReader<'r> {
 
     /// Records the references of a row that failed (`(column, id, target)`, in the
     /// order the row names them), so they are still checked.
-    fn failed_references(
-        &self,
-        built: &mut Built,
-        references: &[(&'static str, Option<&str>, Table)],
-    ) {
+    fn failed_references(&self, built: &mut Built, references: &[(&'static str, Option<&str>, Table)]) {
         for &(column, id, target) in references {
             if let Some(id) = id {
-                built.failed_references.push(Reference {
-                    table: self.table,
-                    origin: self.origin.clone(),
-                    column,
-                    id: id.to_string(),
-                    target,
-                });
+                built.failed_references.push(Reference { table: self.table, origin: self.origin.clone(), column, id: id.to_string(), target });
             }
         }
     }
@@ -534,17 +470,8 @@ impl<'r> RowReader<'r> {
     }
 
     /// A money cell, resolved to an amount and a currency per `context`.
-    fn money(
-        &mut self,
-        column: usize,
-        required: bool,
-        context: &MoneyContext,
-    ) -> Option<(Decimal, Currency)> {
-        let (amount, own_code) = if required {
-            self.required(column, cell::money)?
-        } else {
-            self.optional(column, cell::money)?
-        };
+    fn money(&mut self, column: usize, required: bool, context: &MoneyContext) -> Option<(Decimal, Currency)> {
+        let (amount, own_code) = if required { self.required(column, cell::money)? } else { self.optional(column, cell::money)? };
         match resolve_currency(amount, own_code, context, self.schema.currency) {
             Ok(currency) => Some((amount, currency)),
             Err(error) => {
@@ -555,24 +482,16 @@ impl<'r> RowReader<'r> {
     }
 
     /// The declared custom fields, in declaration order.
-    fn fields(
-        &mut self,
-        context: &MoneyContext,
-        interner: &mut Interner,
-    ) -> Vec<Option<FieldValue>> {
+    fn fields(&mut self, context: &MoneyContext, interner: &mut Interner) -> Vec<Option<FieldValue>> {
         let declared = self.table.declared_fields(self.schema);
         let mut values = Vec::with_capacity(declared.len());
         for ((_, field_type), &column) in declared.iter().zip(self.field_columns) {
             let value = match field_type {
-                FieldType::Text => self
-                    .optional(column, cell::text)
-                    .map(|text| FieldValue::Text(interner.get(text))),
+                FieldType::Text => self.optional(column, cell::text).map(|text| FieldValue::Text(interner.get(text))),
                 FieldType::Number => self.optional(column, cell::number).map(FieldValue::Number),
                 FieldType::Date => self.optional(column, cell::date).map(FieldValue::Date),
                 FieldType::Bool => self.optional(column, cell::boolean).map(FieldValue::Bool),
-                FieldType::Money => self
-                    .money(column, false, context)
-                    .map(|(amount, currency)| FieldValue::Money(amount, currency)),
+                FieldType::Money => self.money(column, false, context).map(|(amount, currency)| FieldValue::Money(amount, currency)),
             };
             values.push(value);
         }
@@ -580,55 +499,35 @@ impl<'r> RowReader<'r> {
     }
 
     /// Reports `later` (a date column) when it is before `earlier`.
-    fn check_order(
-        &mut self,
-        earlier: (usize, Option<NaiveDate>),
-        later: (usize, Option<NaiveDate>),
-    ) {
+    fn check_order(&mut self, earlier: (usize, Option<NaiveDate>), later: (usize, Option<NaiveDate>)) {
         if let ((earlier_column, Some(start)), (later_column, Some(end))) = (earlier, later) {
             if end < start {
                 let earlier_name = self.column_name(earlier_column);
-                self.report(
-                    later_column,
-                    CellError::new(format!("is before {earlier_name} {start}")),
-                );
+                self.report(later_column, CellError::new(format!("is before {earlier_name} {start}")));
             }
         }
     }
 }
 
 /// The currency of a money cell: its own code, or the one its context implies.
-fn resolve_currency(
-    amount: Decimal,
-    own_code: Option<Currency>,
-    context: &MoneyContext,
-    plan: Currency,
-) -> Result<Currency, CellError> {
+fn resolve_currency(amount: Decimal, own_code: Option<Currency>, context: &MoneyContext, plan: Currency) -> Result<Currency, CellError> {
     match *context {
         MoneyContext::PlanOnly => match own_code {
-            Some(code) if code != plan => Err(CellError::new(format!(
-                "is in {code}, but this amount must be in the plan currency {plan}"
-            ))
-            .help(format!("convert it to {plan}"))),
+            Some(code) if code != plan => {
+                Err(CellError::new(format!("is in {code}, but this amount must be in the plan currency {plan}")).help(format!("convert it to {plan}")))
+            }
             _ => Ok(plan),
         },
-        MoneyContext::Booking {
-            currency_cell,
-            amount_code,
-        } => match (own_code, currency_cell) {
-            (Some(code), Some(row)) if code != row => Err(CellError::new(format!(
-                "is in {code}, but the row's currency is {row}"
-            ))),
+        MoneyContext::Booking { currency_cell, amount_code } => match (own_code, currency_cell) {
+            (Some(code), Some(row)) if code != row => Err(CellError::new(format!("is in {code}, but the row's currency is {row}"))),
             (Some(code), _) => Ok(code),
             (None, Some(row)) => Ok(row),
             (None, None) => match amount_code {
                 // The currency cell is empty but the amount names another currency:
                 // data.md would read this cell in the plan currency, which is rarely
                 // what was meant, so ask for the code.
-                Some(code) if code != plan => Err(CellError::new(format!(
-                    "has no currency code, and the booking's amount is in {code}"
-                ))
-                .help(format!("write {amount} {code} or {amount} {plan}"))),
+                Some(code) if code != plan => Err(CellError::new(format!("has no currency code, and the booking's amount is in {code}"))
+                    .help(format!("write {amount} {code} or {amount} {plan}"))),
                 _ => Ok(plan),
             },
         },
@@ -637,24 +536,14 @@ fn resolve_currency(
 
 /// A period label lies within the term when its whole span does.
 fn check_in_term(label: PeriodLabel, schema: &Schema) -> Result<PeriodLabel, CellError> {
-    let inside = label
-        .span(schema.term_start)
-        .is_some_and(|(_, end)| end <= schema.term_end);
+    let inside = label.span(schema.term_start).is_some_and(|(_, end)| end <= schema.term_end);
     if inside {
         return Ok(label);
     }
-    let message = format!(
-        "is outside the term {} to {}",
-        schema.term_start, schema.term_end
-    );
+    let message = format!("is outside the term {} to {}", schema.term_start, schema.term_end);
     let kind = label.kind;
-    let fitting = (1..=1200u32)
-        .take_while(|&number| {
-            PeriodLabel { kind, number }
-                .span(schema.term_start)
-                .is_some_and(|(_, end)| end <= schema.term_end)
-        })
-        .count();
+    let fitting =
+        (1..=1200u32).take_while(|&number| PeriodLabel { kind, number }.span(schema.term_start).is_some_and(|(_, end)| end <= schema.term_end)).count();
     let prefix = kind.prefix();
     Err(match fitting {
         0 => CellError::new(message).help(format!("no {} fits in the term", kind.keyword())),
@@ -672,9 +561,7 @@ fn build_payee(r: &mut RowReader, built: &mut Built) {
     let start_date = r.optional(START_DATE, cell::date);
     let end_date = r.optional(END_DATE, cell::date);
     r.check_order((START_DATE, start_date), (END_DATE, end_date));
-    let target_incentive = r
-        .money(TARGET_INCENTIVE, false, &MoneyContext::PlanOnly)
-        .map(|(amount, _)| amount);
+    let target_incentive = r.money(TARGET_INCENTIVE, false, &MoneyContext::PlanOnly).map(|(amount, _)| amount);
     let fields = r.fields(&MoneyContext::PlanOnly, &mut built.interner);
     if let (true, Some(id)) = (r.ok, id) {
         built.push_payee(Payee {
@@ -690,9 +577,7 @@ fn build_payee(r: &mut RowReader, built: &mut Built) {
         });
     } else {
         if let Some(id) = id {
-            built
-                .failed_payee_ids
-                .push((id.to_string(), r.origin().clone()));
+            built.failed_payee_ids.push((id.to_string(), r.origin().clone()));
         }
         r.failed_references(built, &[("manager", manager, Table::Payees)]);
     }
@@ -708,10 +593,7 @@ fn build_booking(r: &mut RowReader, built: &mut Built) {
     let plan = r.schema.currency;
     let (currency, from_amount) = match (amount_code, currency_cell) {
         (Some(code), Some(row)) if code != row => {
-            r.report(
-                AMOUNT,
-                CellError::new(format!("is in {code}, but the currency column says {row}")),
-            );
+            r.report(AMOUNT, CellError::new(format!("is in {code}, but the currency column says {row}")));
             (row, false)
         }
         (_, Some(row)) => (row, false),
@@ -724,16 +606,8 @@ fn build_booking(r: &mut RowReader, built: &mut Built) {
     // A cancel date before the booking date is accepted: the clawback rule of
     // language.md section 5 gives it a meaning (a reversal dated on the cancel date).
     let account = r.optional(ACCOUNT, cell::text);
-    let fields = r.fields(
-        &MoneyContext::Booking {
-            currency_cell,
-            amount_code,
-        },
-        &mut built.interner,
-    );
-    if let (true, Some(id), Some(date), Some((amount, _)), Some(owner)) =
-        (r.ok, id, date, amount, owner)
-    {
+    let fields = r.fields(&MoneyContext::Booking { currency_cell, amount_code }, &mut built.interner);
+    if let (true, Some(id), Some(date), Some((amount, _)), Some(owner)) = (r.ok, id, date, amount, owner) {
         let booking = Booking {
             id: id.to_string(),
             date,
@@ -749,9 +623,7 @@ fn build_booking(r: &mut RowReader, built: &mut Built) {
         built.push_booking(booking, from_amount);
     } else {
         if let Some(id) = id {
-            built
-                .failed_booking_ids
-                .push((id.to_string(), r.origin().clone()));
+            built.failed_booking_ids.push((id.to_string(), r.origin().clone()));
         }
         r.failed_references(built, &[("owner", owner, Table::Payees)]);
     }
@@ -764,26 +636,13 @@ fn build_split(r: &mut RowReader, built: &mut Built) {
     let share = r.required(SHARE, cell::share);
     match (r.ok, booking, payee, share) {
         (true, Some(booking), Some(payee), Some(share)) => {
-            built.push_split(Split {
-                booking: booking.to_string(),
-                payee: payee.to_string(),
-                share,
-                origin: r.origin().clone(),
-            });
+            built.push_split(Split { booking: booking.to_string(), payee: payee.to_string(), share, origin: r.origin().clone() });
         }
         _ => {
-            r.failed_references(
-                built,
-                &[
-                    ("booking", booking, Table::Bookings),
-                    ("payee", payee, Table::Payees),
-                ],
-            );
+            r.failed_references(built, &[("booking", booking, Table::Bookings), ("payee", payee, Table::Payees)]);
             if let Some(booking) = booking {
                 if !built.bookings_with_bad_split_rows.contains(booking) {
-                    built
-                        .bookings_with_bad_split_rows
-                        .insert(booking.to_string());
+                    built.bookings_with_bad_split_rows.insert(booking.to_string());
                 }
             }
         }
@@ -796,16 +655,8 @@ fn build_quota(r: &mut RowReader, built: &mut Built) {
     let name = r.required(QUOTA, cell::text);
     let period = r.period(PERIOD);
     let amount = r.money(AMOUNT, true, &MoneyContext::PlanOnly);
-    if let (true, Some(payee), Some(name), Some(period), Some((value, _))) =
-        (r.ok, payee, name, period, amount)
-    {
-        built.quotas.push(PeriodValue {
-            payee: payee.to_string(),
-            name: name.to_string(),
-            period,
-            value,
-            origin: r.origin().clone(),
-        });
+    if let (true, Some(payee), Some(name), Some(period), Some((value, _))) = (r.ok, payee, name, period, amount) {
+        built.quotas.push(PeriodValue { payee: payee.to_string(), name: name.to_string(), period, value, origin: r.origin().clone() });
     } else {
         r.failed_references(built, &[("payee", payee, Table::Payees)]);
     }
@@ -817,16 +668,8 @@ fn build_metric(r: &mut RowReader, built: &mut Built) {
     let name = r.required(METRIC, cell::text);
     let period = r.period(PERIOD);
     let value = r.required(VALUE, cell::number);
-    if let (true, Some(payee), Some(name), Some(period), Some(value)) =
-        (r.ok, payee, name, period, value)
-    {
-        built.metrics.push(PeriodValue {
-            payee: payee.to_string(),
-            name: name.to_string(),
-            period,
-            value,
-            origin: r.origin().clone(),
-        });
+    if let (true, Some(payee), Some(name), Some(period), Some(value)) = (r.ok, payee, name, period, value) {
+        built.metrics.push(PeriodValue { payee: payee.to_string(), name: name.to_string(), period, value, origin: r.origin().clone() });
     } else {
         r.failed_references(built, &[("payee", payee, Table::Payees)]);
     }
@@ -839,10 +682,7 @@ fn build_fx(r: &mut RowReader, built: &mut Built) {
     let rate = r.required(RATE, cell::number);
     if let Some(rate) = rate {
         if rate <= Decimal::ZERO {
-            r.report(
-                RATE,
-                CellError::new("is not a rate: it must be more than 0"),
-            );
+            r.report(RATE, CellError::new("is not a rate: it must be more than 0"));
         }
     }
     let plan = r.schema.currency;
@@ -858,12 +698,7 @@ fn build_fx(r: &mut RowReader, built: &mut Built) {
     }
     match (r.ok, currency, date, rate) {
         (true, Some(currency), Some(date), Some(rate)) => {
-            built.fx.push(FxRate {
-                currency,
-                date,
-                rate,
-                origin: r.origin().clone(),
-            });
+            built.fx.push(FxRate { currency, date, rate, origin: r.origin().clone() });
         }
         (_, Some(currency), _, _) => {
             built.currencies_with_bad_fx_rows.insert(currency);
@@ -880,13 +715,7 @@ fn build_account(r: &mut RowReader, built: &mut Built) {
     let to = r.optional(TO, cell::date);
     r.check_order((FROM, from), (TO, to));
     if let (true, Some(account), Some(payee), Some(from)) = (r.ok, account, payee, from) {
-        built.accounts.push(AccountOwner {
-            account: account.to_string(),
-            payee: payee.to_string(),
-            from,
-            to,
-            origin: r.origin().clone(),
-        });
+        built.accounts.push(AccountOwner { account: account.to_string(), payee: payee.to_string(), from, to, origin: r.origin().clone() });
     } else {
         r.failed_references(built, &[("payee", payee, Table::Payees)]);
     }
@@ -924,49 +753,11 @@ mod tests {
                     (col::booking::ACCOUNT, "account"),
                 ],
             ),
-            (
-                Table::Splits,
-                &[
-                    (col::split::BOOKING, "booking"),
-                    (col::split::PAYEE, "payee"),
-                    (col::split::SHARE, "share"),
-                ],
-            ),
-            (
-                Table::Quotas,
-                &[
-                    (col::quota::PAYEE, "payee"),
-                    (col::quota::QUOTA, "quota"),
-                    (col::quota::PERIOD, "period"),
-                    (col::quota::AMOUNT, "amount"),
-                ],
-            ),
-            (
-                Table::Fx,
-                &[
-                    (col::fx::CURRENCY, "currency"),
-                    (col::fx::DATE, "date"),
-                    (col::fx::RATE, "rate"),
-                ],
-            ),
-            (
-                Table::Metrics,
-                &[
-                    (col::metric::PAYEE, "payee"),
-                    (col::metric::METRIC, "metric"),
-                    (col::metric::PERIOD, "period"),
-                    (col::metric::VALUE, "value"),
-                ],
-            ),
-            (
-                Table::Accounts,
-                &[
-                    (col::account::ACCOUNT, "account"),
-                    (col::account::PAYEE, "payee"),
-                    (col::account::FROM, "from"),
-                    (col::account::TO, "to"),
-                ],
-            ),
+            (Table::Splits, &[(col::split::BOOKING, "booking"), (col::split::PAYEE, "payee"), (col::split::SHARE, "share")]),
+            (Table::Quotas, &[(col::quota::PAYEE, "payee"), (col::quota::QUOTA, "quota"), (col::quota::PERIOD, "period"), (col::quota::AMOUNT, "amount")]),
+            (Table::Fx, &[(col::fx::CURRENCY, "currency"), (col::fx::DATE, "date"), (col::fx::RATE, "rate")]),
+            (Table::Metrics, &[(col::metric::PAYEE, "payee"), (col::metric::METRIC, "metric"), (col::metric::PERIOD, "period"), (col::metric::VALUE, "value")]),
+            (Table::Accounts, &[(col::account::ACCOUNT, "account"), (col::account::PAYEE, "payee"), (col::account::FROM, "from"), (col::account::TO, "to")]),
         ];
         for (table, columns) in expected {
             let standard: Vec<&str> = table.columns().iter().map(|c| c.name).collect();

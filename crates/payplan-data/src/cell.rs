@@ -22,19 +22,12 @@ pub(crate) struct CellError {
 
 impl CellError {
     pub(crate) fn new(message: impl Into<String>) -> CellError {
-        CellError {
-            message: message.into(),
-            help: None,
-            show_value: true,
-        }
+        CellError { message: message.into(), help: None, show_value: true }
     }
 
     /// An error about the kind of a JSON value, shown without the value.
     fn wrong_kind(message: impl Into<String>) -> CellError {
-        CellError {
-            show_value: false,
-            ..CellError::new(message)
-        }
+        CellError { show_value: false, ..CellError::new(message) }
     }
 
     pub(crate) fn help(mut self, help: impl Into<String>) -> CellError {
@@ -46,22 +39,12 @@ impl CellError {
 type CellResult<T> = Result<Option<T>, CellError>;
 
 /// The text of a cell that must be written as text (a CSV cell or a JSON string).
-fn text_only<'a>(
-    cell: &RawCell<'a>,
-    what: &str,
-    example: &str,
-) -> Result<Option<&'a str>, CellError> {
+fn text_only<'a>(cell: &RawCell<'a>, what: &str, example: &str) -> Result<Option<&'a str>, CellError> {
     match cell {
         RawCell::Absent => Ok(None),
         RawCell::Text(text) => Ok(Some(*text)),
-        RawCell::Number(_) => Err(
-            CellError::wrong_kind(format!("is a JSON number, not {what}"))
-                .help(format!("write it as a string, e.g. \"{example}\"")),
-        ),
-        RawCell::Bool(_) => Err(
-            CellError::wrong_kind(format!("is a JSON boolean, not {what}"))
-                .help(format!("write it as a string, e.g. \"{example}\"")),
-        ),
+        RawCell::Number(_) => Err(CellError::wrong_kind(format!("is a JSON number, not {what}")).help(format!("write it as a string, e.g. \"{example}\""))),
+        RawCell::Bool(_) => Err(CellError::wrong_kind(format!("is a JSON boolean, not {what}")).help(format!("write it as a string, e.g. \"{example}\""))),
         RawCell::Unsupported(kind) => Err(CellError::wrong_kind(format!("is {kind}, not {what}"))),
     }
 }
@@ -71,9 +54,7 @@ fn numeric_text<'a>(cell: &RawCell<'a>, what: &str) -> Result<Option<&'a str>, C
     match cell {
         RawCell::Absent => Ok(None),
         RawCell::Text(text) | RawCell::Number(text) => Ok(Some(*text)),
-        RawCell::Bool(_) => Err(CellError::wrong_kind(format!(
-            "is a JSON boolean, not {what}"
-        ))),
+        RawCell::Bool(_) => Err(CellError::wrong_kind(format!("is a JSON boolean, not {what}"))),
         RawCell::Unsupported(kind) => Err(CellError::wrong_kind(format!("is {kind}, not {what}"))),
     }
 }
@@ -84,11 +65,7 @@ fn reject_surrounding_spaces(text: &str) -> Result<(), CellError> {
     if text.trim().len() != text.len() {
         let trimmed = text.trim();
         let error = CellError::new("has spaces around it");
-        return Err(if trimmed.is_empty() {
-            error.help("leave the cell empty or fill it in")
-        } else {
-            error.help(format!("remove them: {trimmed}"))
-        });
+        return Err(if trimmed.is_empty() { error.help("leave the cell empty or fill it in") } else { error.help(format!("remove them: {trimmed}")) });
     }
     Ok(())
 }
@@ -97,24 +74,19 @@ fn reject_surrounding_spaces(text: &str) -> Result<(), CellError> {
 pub(crate) fn text<'a>(cell: &RawCell<'a>) -> CellResult<&'a str> {
     if let RawCell::Number(number) = cell {
         // Ids exported as JSON numbers: say exactly what to write instead.
-        return Err(CellError::wrong_kind("is a JSON number, not text")
-            .help(format!("write it as a string: \"{number}\"")));
+        return Err(CellError::wrong_kind("is a JSON number, not text").help(format!("write it as a string: \"{number}\"")));
     }
     text_only(cell, "text", "text")
 }
 
 /// A number: optional `-`, digits, optional `.` and digits.
 pub(crate) fn number(cell: &RawCell) -> CellResult<Decimal> {
-    numeric_text(cell, "a number")?
-        .map(parse_number)
-        .transpose()
+    numeric_text(cell, "a number")?.map(parse_number).transpose()
 }
 
 /// A date `YYYY-MM-DD` that exists in the calendar.
 pub(crate) fn date(cell: &RawCell) -> CellResult<NaiveDate> {
-    text_only(cell, "a date", "2027-01-15")?
-        .map(parse_date)
-        .transpose()
+    text_only(cell, "a date", "2027-01-15")?.map(parse_date).transpose()
 }
 
 /// `true` or `false`.
@@ -122,17 +94,13 @@ pub(crate) fn boolean(cell: &RawCell) -> CellResult<bool> {
     match cell {
         RawCell::Bool(value) => Ok(Some(*value)),
         RawCell::Number(_) => Err(CellError::wrong_kind("is a JSON number, not true or false")),
-        _ => text_only(cell, "true or false", "true")?
-            .map(parse_bool)
-            .transpose(),
+        _ => text_only(cell, "true or false", "true")?.map(parse_bool).transpose(),
     }
 }
 
 /// An ISO 4217 code such as `EUR`.
 pub(crate) fn currency(cell: &RawCell) -> CellResult<Currency> {
-    text_only(cell, "a currency code", "EUR")?
-        .map(parse_currency)
-        .transpose()
+    text_only(cell, "a currency code", "EUR")?.map(parse_currency).transpose()
 }
 
 /// A share `60%` or `0.6`, as a fraction between 0 and 1.
@@ -145,8 +113,7 @@ pub(crate) fn share(cell: &RawCell) -> CellResult<Decimal> {
     let fraction = match text.strip_suffix('%') {
         Some(percent) => {
             let percent = parse_number(percent).map_err(|_| not_a_share())?;
-            percent_to_fraction(percent)
-                .ok_or_else(|| CellError::new("is too precise for a share"))?
+            percent_to_fraction(percent).ok_or_else(|| CellError::new("is too precise for a share"))?
         }
         None => parse_number(text).map_err(|_| not_a_share())?,
     };
@@ -164,28 +131,20 @@ pub(crate) fn money(cell: &RawCell) -> CellResult<(Decimal, Option<Currency>)> {
     reject_surrounding_spaces(text)?;
     match text.split_once(' ') {
         Some((amount, code)) => {
-            let amount = parse_number(amount).map_err(|error| CellError {
-                message: "is not an amount of money".into(),
-                ..error
-            })?;
+            let amount = parse_number(amount).map_err(|error| CellError { message: "is not an amount of money".into(), ..error })?;
             let code = parse_currency(code).map_err(|error| {
                 // `1 234,56` or `1 234,56 EUR`: a space groups the digits, so what
                 // follows the first space is no code but more of the amount.
                 match spaced_amount_help(text) {
                     Some(help) => CellError::new("is not an amount of money").help(help),
-                    None => CellError {
-                        message: format!("has `{code}`, which is not an ISO 4217 currency code"),
-                        ..error
-                    },
+                    None => CellError { message: format!("has `{code}`, which is not an ISO 4217 currency code"), ..error },
                 }
             })?;
             Ok(Some((amount, Some(code))))
         }
         None => match parse_number(text) {
             Ok(amount) => Ok(Some((amount, None))),
-            Err(error) => Err(glued_code_help(text).map_or(error, |help| {
-                CellError::new("is not an amount of money").help(help)
-            })),
+            Err(error) => Err(glued_code_help(text).map_or(error, |help| CellError::new("is not an amount of money").help(help))),
         },
     }
 }
@@ -196,9 +155,7 @@ pub(crate) fn period(cell: &RawCell) -> CellResult<PeriodLabel> {
         return Ok(None);
     };
     reject_surrounding_spaces(text)?;
-    PeriodLabel::parse(text).map(Some).map_err(|_| {
-        CellError::new("is not a period label").help("use a label such as Y1, H2, Q3 or M11")
-    })
+    PeriodLabel::parse(text).map(Some).map_err(|_| CellError::new("is not a period label").help("use a label such as Y1, H2, Q3 or M11"))
 }
 
 /// Parses a plain decimal exactly; never rounds, never panics.
@@ -214,9 +171,7 @@ pub(crate) fn parse_number(text: &str) -> Result<Decimal, CellError> {
             None => error,
         });
     }
-    Decimal::from_str_exact(text).map_err(|_| {
-        CellError::new("is too large or has too many decimals (at most 28 digits after the point)")
-    })
+    Decimal::from_str_exact(text).map_err(|_| CellError::new("is too large or has too many decimals (at most 28 digits after the point)"))
 }
 
 /// The common case of `parse_number` without its general parser: a plain decimal of at
@@ -353,24 +308,12 @@ fn separators_help(text: &str) -> Option<String> {
         Some(separator) if whole.contains(separator) => ungrouped(whole, separator)?,
         _ => whole.to_string(),
     };
-    let whole_digits = if whole_digits.is_empty() && !fraction.is_empty() {
-        "0".to_string()
-    } else {
-        whole_digits
-    };
-    let candidate = if fraction.is_empty() {
-        format!("{sign}{whole_digits}")
-    } else {
-        format!("{sign}{whole_digits}.{fraction}")
-    };
+    let whole_digits = if whole_digits.is_empty() && !fraction.is_empty() { "0".to_string() } else { whole_digits };
+    let candidate = if fraction.is_empty() { format!("{sign}{whole_digits}") } else { format!("{sign}{whole_digits}.{fraction}") };
     if !is_plain_decimal(&candidate) || candidate == text {
         return None;
     }
-    Some(if decimal == Some(',') && !fraction.is_empty() {
-        format!("use {candidate}; the decimal separator is a point")
-    } else {
-        format!("use {candidate}")
-    })
+    Some(if decimal == Some(',') && !fraction.is_empty() { format!("use {candidate}; the decimal separator is a point") } else { format!("use {candidate}") })
 }
 
 /// The digits of `whole` written in thousands groups (`1,234,567`; Indian `12,34,567`
@@ -411,8 +354,7 @@ fn spaced_amount_help(text: &str) -> Option<String> {
 fn glued_code_help(text: &str) -> Option<String> {
     let split = text.len().checked_sub(3)?;
     let (amount, code) = (text.get(..split)?, text.get(split..)?);
-    (is_plain_decimal(amount) && Currency::parse(code).is_ok())
-        .then(|| format!("write {amount} {code}"))
+    (is_plain_decimal(amount) && Currency::parse(code).is_ok()).then(|| format!("write {amount} {code}"))
 }
 
 /// 60 (percent) -> 0.60, exactly (same digits, scale + 2).
@@ -453,24 +395,11 @@ pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, CellError> {
 /// Year, month and day of text shaped `DDDD-DD-DD`, not yet checked against the calendar.
 fn date_parts(text: &str) -> Option<(i32, u32, u32)> {
     let bytes = text.as_bytes();
-    let shaped = bytes.len() == 10
-        && bytes.iter().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                *b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        });
+    let shaped = bytes.len() == 10 && bytes.iter().enumerate().all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() });
     if !shaped {
         return None;
     }
-    let number = |range: std::ops::Range<usize>| {
-        bytes.get(range).map(|digits| {
-            digits
-                .iter()
-                .fold(0u32, |value, digit| value * 10 + u32::from(digit - b'0'))
-        })
-    };
+    let number = |range: std::ops::Range<usize>| bytes.get(range).map(|digits| digits.iter().fold(0u32, |value, digit| value * 10 + u32::from(digit - b'0')));
     let year = i32::try_from(number(0..4)?).ok()?;
     Some((year, number(5..7)?, number(8..10)?))
 }
@@ -490,9 +419,7 @@ fn parse_bool(text: &str) -> Result<bool, CellError> {
         _ => {
             let error = CellError::new("is not true or false");
             Err(match text.to_ascii_lowercase().as_str() {
-                lower @ ("true" | "false") => {
-                    error.help(format!("write it in lower case: {lower}"))
-                }
+                lower @ ("true" | "false") => error.help(format!("write it in lower case: {lower}")),
                 _ => error,
             })
         }
@@ -508,9 +435,7 @@ pub(crate) fn parse_currency(text: &str) -> Result<Currency, CellError> {
         /// and a code met before needs no search of the ISO 4217 table.
         static RECENT: Cell<[Known; 4]> = const { Cell::new([None; 4]) };
     }
-    let code = <[u8; 3]>::try_from(text.as_bytes())
-        .ok()
-        .filter(|_| crate::quick_paths());
+    let code = <[u8; 3]>::try_from(text.as_bytes()).ok().filter(|_| crate::quick_paths());
     let recent = RECENT.get();
     if let Some(code) = code {
         if let Some((_, currency)) = recent.iter().flatten().find(|(known, _)| *known == code) {
@@ -608,24 +533,12 @@ mod tests {
         assert_eq!(parse_number("1234.56").unwrap(), dec("1234.56"));
         assert_eq!(parse_number("-5").unwrap(), dec("-5"));
         assert_eq!(parse_number("007").unwrap(), dec("7"));
-        assert_eq!(
-            failure(parse_number("12,000")),
-            "is not a number (use 12000)"
-        );
-        assert_eq!(
-            failure(parse_number("1,234,567.5")),
-            "is not a number (use 1234567.5)"
-        );
-        assert_eq!(
-            failure(parse_number("12,5")),
-            "is not a number (use 12.5; the decimal separator is a point)"
-        );
+        assert_eq!(failure(parse_number("12,000")), "is not a number (use 12000)");
+        assert_eq!(failure(parse_number("1,234,567.5")), "is not a number (use 1234567.5)");
+        assert_eq!(failure(parse_number("12,5")), "is not a number (use 12.5; the decimal separator is a point)");
         assert_eq!(failure(parse_number("$1200")), "is not a number (use 1200)");
         assert_eq!(failure(parse_number("+5")), "is not a number (use 5)");
-        assert_eq!(
-            failure(parse_number("1e3")),
-            "is not a number (write it out: 1000)"
-        );
+        assert_eq!(failure(parse_number("1e3")), "is not a number (write it out: 1000)");
         assert_eq!(failure(parse_number(".5")), "is not a number (use 0.5)");
         assert_eq!(failure(parse_number("90%")), "is not a number (use 0.9)");
         assert_eq!(failure(parse_number("ten")), "is not a number");
@@ -634,14 +547,8 @@ mod tests {
         assert_eq!(failure(parse_number("1.")), "is not a number (use 1)");
         assert_eq!(failure(parse_number("1_000")), "is not a number (use 1000)");
         assert_eq!(failure(parse_number("-$100")), "is not a number (use -100)");
-        assert_eq!(
-            failure(parse_number("1'000.50")),
-            "is not a number (use 1000.50)"
-        );
-        assert_eq!(
-            failure(parse_number(" 12")),
-            "has spaces around it (remove them: 12)"
-        );
+        assert_eq!(failure(parse_number("1'000.50")), "is not a number (use 1000.50)");
+        assert_eq!(failure(parse_number(" 12")), "has spaces around it (remove them: 12)");
     }
 
     #[test]
@@ -671,11 +578,7 @@ mod tests {
             ("1,234.", "use 1234".to_string()),
         ];
         for (text, help) in cases {
-            assert_eq!(
-                failure(parse_number(text)),
-                format!("is not a number ({help})"),
-                "{text:?}"
-            );
+            assert_eq!(failure(parse_number(text)), format!("is not a number ({help})"), "{text:?}");
         }
         // Shapes that are no grouping of thousands get no guess.
         let no_thousands = ["1,234,56", "1.2.3", "1.234,56,7", "1,234.5.6", "12.5.", "1,2,3.4"];
@@ -683,80 +586,32 @@ mod tests {
             assert_eq!(failure(parse_number(text)), "is not a number", "{text:?}");
         }
         // Money cells give the same hints, codes or not.
-        assert_eq!(
-            failure(money(&text_cell("1.234,56"))),
-            format!("is not a number (use 1234.56{point})")
-        );
-        assert_eq!(
-            failure(money(&text_cell("1.234,56 EUR"))),
-            format!("is not an amount of money (use 1234.56{point})")
-        );
-        assert_eq!(
-            failure(money(&text_cell("1 234,56"))),
-            format!("is not an amount of money (use 1234.56{point})")
-        );
-        assert_eq!(
-            failure(money(&text_cell("1 234,56 EUR"))),
-            format!("is not an amount of money (use 1234.56{point})")
-        );
-        assert_eq!(
-            failure(money(&text_cell("12 000"))),
-            "is not an amount of money (use 12000)"
-        );
-        assert_eq!(
-            failure(money(&text_cell("1000 EURO"))),
-            "has `EURO`, which is not an ISO 4217 currency code"
-        );
+        assert_eq!(failure(money(&text_cell("1.234,56"))), format!("is not a number (use 1234.56{point})"));
+        assert_eq!(failure(money(&text_cell("1.234,56 EUR"))), format!("is not an amount of money (use 1234.56{point})"));
+        assert_eq!(failure(money(&text_cell("1 234,56"))), format!("is not an amount of money (use 1234.56{point})"));
+        assert_eq!(failure(money(&text_cell("1 234,56 EUR"))), format!("is not an amount of money (use 1234.56{point})"));
+        assert_eq!(failure(money(&text_cell("12 000"))), "is not an amount of money (use 12000)");
+        assert_eq!(failure(money(&text_cell("1000 EURO"))), "has `EURO`, which is not an ISO 4217 currency code");
     }
 
     #[test]
     fn numbers_too_large_or_too_precise_are_errors_not_panics() {
         let message = "is too large or has too many decimals (at most 28 digits after the point)";
-        assert_eq!(
-            failure(parse_number("99999999999999999999999999999999")),
-            message
-        );
-        assert_eq!(
-            failure(parse_number("0.00000000000000000000000000001")),
-            message
-        );
+        assert_eq!(failure(parse_number("99999999999999999999999999999999")), message);
+        assert_eq!(failure(parse_number("0.00000000000000000000000000001")), message);
         assert_eq!(failure(parse_number(&"9".repeat(400))), message,);
     }
 
     #[test]
     fn dates_are_iso_and_calendar_valid() {
-        assert_eq!(
-            parse_date("2027-02-28").unwrap(),
-            NaiveDate::from_ymd_opt(2027, 2, 28).unwrap()
-        );
-        assert_eq!(
-            failure(parse_date("2027-02-30")),
-            "is not a calendar date (2027-02 has 28 days)"
-        );
-        assert_eq!(
-            failure(parse_date("2027-13-01")),
-            "is not a calendar date (months run from 01 to 12)"
-        );
-        assert_eq!(
-            failure(parse_date("01/15/2027")),
-            "is not a date (write dates as YYYY-MM-DD, e.g. 2027-01-15)"
-        );
-        assert_eq!(
-            failure(parse_date("2027-1-5")),
-            "is not a date (write dates as YYYY-MM-DD, e.g. 2027-01-15)"
-        );
-        assert_eq!(
-            failure(parse_date("2027-01-15 00:00:00")),
-            "is not a date (drop the time: 2027-01-15)"
-        );
-        assert_eq!(
-            failure(parse_date("2027-01-15 ")),
-            "has spaces around it (remove them: 2027-01-15)"
-        );
-        assert_eq!(
-            failure(parse_date("２０２７-01-15")),
-            "is not a date (write dates as YYYY-MM-DD, e.g. 2027-01-15)"
-        );
+        assert_eq!(parse_date("2027-02-28").unwrap(), NaiveDate::from_ymd_opt(2027, 2, 28).unwrap());
+        assert_eq!(failure(parse_date("2027-02-30")), "is not a calendar date (2027-02 has 28 days)");
+        assert_eq!(failure(parse_date("2027-13-01")), "is not a calendar date (months run from 01 to 12)");
+        assert_eq!(failure(parse_date("01/15/2027")), "is not a date (write dates as YYYY-MM-DD, e.g. 2027-01-15)");
+        assert_eq!(failure(parse_date("2027-1-5")), "is not a date (write dates as YYYY-MM-DD, e.g. 2027-01-15)");
+        assert_eq!(failure(parse_date("2027-01-15 00:00:00")), "is not a date (drop the time: 2027-01-15)");
+        assert_eq!(failure(parse_date("2027-01-15 ")), "has spaces around it (remove them: 2027-01-15)");
+        assert_eq!(failure(parse_date("２０２７-01-15")), "is not a date (write dates as YYYY-MM-DD, e.g. 2027-01-15)");
     }
 
     #[test]
@@ -764,119 +619,72 @@ mod tests {
         assert_eq!(share(&text_cell("60%")).unwrap(), Some(dec("0.6")));
         assert_eq!(share(&text_cell("33.25%")).unwrap(), Some(dec("0.3325")));
         assert_eq!(share(&text_cell("0.4")).unwrap(), Some(dec("0.4")));
-        assert_eq!(
-            share(&RawCell::Number("0.4".into())).unwrap(),
-            Some(dec("0.4"))
-        );
+        assert_eq!(share(&RawCell::Number("0.4".into())).unwrap(), Some(dec("0.4")));
         assert_eq!(share(&text_cell("")).unwrap(), None);
-        assert_eq!(
-            failure(share(&text_cell("sixty"))),
-            "is not a share (write 60% or 0.6)"
-        );
-        assert_eq!(
-            failure(share(&text_cell("60 %"))),
-            "is not a share (write 60% or 0.6)"
-        );
-        assert_eq!(
-            failure(share(&text_cell("120%"))),
-            "is not between 0% and 100%"
-        );
-        assert_eq!(
-            failure(share(&text_cell("-0.1"))),
-            "is not between 0% and 100%"
-        );
+        assert_eq!(failure(share(&text_cell("sixty"))), "is not a share (write 60% or 0.6)");
+        assert_eq!(failure(share(&text_cell("60 %"))), "is not a share (write 60% or 0.6)");
+        assert_eq!(failure(share(&text_cell("120%"))), "is not between 0% and 100%");
+        assert_eq!(failure(share(&text_cell("-0.1"))), "is not between 0% and 100%");
     }
 
     #[test]
     fn money_has_an_optional_code_of_its_own() {
         let eur = Currency::parse("EUR").unwrap();
-        assert_eq!(
-            money(&text_cell("1234.56")).unwrap(),
-            Some((dec("1234.56"), None))
-        );
-        assert_eq!(
-            money(&text_cell("1234.56 EUR")).unwrap(),
-            Some((dec("1234.56"), Some(eur)))
-        );
-        assert_eq!(
-            money(&RawCell::Number("10.50".into())).unwrap(),
-            Some((dec("10.50"), None))
-        );
-        assert_eq!(
-            failure(money(&text_cell("1000 usd"))),
-            "has `usd`, which is not an ISO 4217 currency code (use USD)"
-        );
-        assert_eq!(
-            failure(money(&text_cell("1000EUR"))),
-            "is not an amount of money (write 1000 EUR)"
-        );
-        assert_eq!(
-            failure(money(&text_cell("12,000 EUR"))),
-            "is not an amount of money (use 12000)"
-        );
-        assert_eq!(
-            failure(money(&text_cell("12,000"))),
-            "is not a number (use 12000)"
-        );
+        assert_eq!(money(&text_cell("1234.56")).unwrap(), Some((dec("1234.56"), None)));
+        assert_eq!(money(&text_cell("1234.56 EUR")).unwrap(), Some((dec("1234.56"), Some(eur))));
+        assert_eq!(money(&RawCell::Number("10.50".into())).unwrap(), Some((dec("10.50"), None)));
+        assert_eq!(failure(money(&text_cell("1000 usd"))), "has `usd`, which is not an ISO 4217 currency code (use USD)");
+        assert_eq!(failure(money(&text_cell("1000EUR"))), "is not an amount of money (write 1000 EUR)");
+        assert_eq!(failure(money(&text_cell("12,000 EUR"))), "is not an amount of money (use 12000)");
+        assert_eq!(failure(money(&text_cell("12,000"))), "is not a number (use 12000)");
     }
 
     #[test]
     fn bools_currencies_and_periods() {
         assert_eq!(boolean(&text_cell("true")).unwrap(), Some(true));
         assert_eq!(boolean(&RawCell::Bool(false)).unwrap(), Some(false));
-        assert_eq!(
-            failure(boolean(&text_cell("TRUE"))),
-            "is not true or false (write it in lower case: true)"
-        );
+        assert_eq!(failure(boolean(&text_cell("TRUE"))), "is not true or false (write it in lower case: true)");
         assert_eq!(failure(boolean(&text_cell("yes"))), "is not true or false");
-        assert_eq!(
-            failure(currency(&text_cell("eur"))),
-            "is not an ISO 4217 currency code (use EUR)"
-        );
-        assert_eq!(
-            failure(currency(&text_cell("XYZ"))),
-            "is not an ISO 4217 currency code"
-        );
-        assert_eq!(
-            period(&text_cell("Q3")).unwrap().map(|p| p.to_string()),
-            Some("Q3".to_string())
-        );
-        assert_eq!(
-            failure(period(&text_cell("Q0"))),
-            "is not a period label (use a label such as Y1, H2, Q3 or M11)"
-        );
+        assert_eq!(failure(currency(&text_cell("eur"))), "is not an ISO 4217 currency code (use EUR)");
+        assert_eq!(failure(currency(&text_cell("XYZ"))), "is not an ISO 4217 currency code");
+        assert_eq!(period(&text_cell("Q3")).unwrap().map(|p| p.to_string()), Some("Q3".to_string()));
+        assert_eq!(failure(period(&text_cell("Q0"))), "is not a period label (use a label such as Y1, H2, Q3 or M11)");
     }
 
     #[test]
     fn json_values_of_the_wrong_kind() {
-        assert_eq!(
-            failure(text(&RawCell::Number("1001".into()))),
-            "is a JSON number, not text (write it as a string: \"1001\")"
-        );
-        assert_eq!(
-            failure(date(&RawCell::Number("20270115".into()))),
-            "is a JSON number, not a date (write it as a string, e.g. \"2027-01-15\")"
-        );
-        assert_eq!(
-            failure(number(&RawCell::Bool(true))),
-            "is a JSON boolean, not a number"
-        );
-        assert_eq!(
-            failure(number(&RawCell::Unsupported("an array"))),
-            "is an array, not a number"
-        );
-        assert_eq!(
-            failure(number(&RawCell::Number("1e3".into()))),
-            "is not a number (write it out: 1000)"
-        );
+        assert_eq!(failure(text(&RawCell::Number("1001".into()))), "is a JSON number, not text (write it as a string: \"1001\")");
+        assert_eq!(failure(date(&RawCell::Number("20270115".into()))), "is a JSON number, not a date (write it as a string, e.g. \"2027-01-15\")");
+        assert_eq!(failure(number(&RawCell::Bool(true))), "is a JSON boolean, not a number");
+        assert_eq!(failure(number(&RawCell::Unsupported("an array"))), "is an array, not a number");
+        assert_eq!(failure(number(&RawCell::Number("1e3".into()))), "is not a number (write it out: 1000)");
     }
 
     #[test]
     fn small_plain_decimals_are_what_the_general_parser_makes() {
         let mut texts: Vec<String> = [
-            "0", "-0", "0.0", "-0.00", "007", "-5", "1.50", "123456789012345678",
-            "-123456789012345678", "1234567890123456789", "0.000000000000000001", "1.", ".5",
-            "-", "", "1.2.3", "+1", "1e3", " 1", "1 ", "12,5", "9999999999999999.99",
+            "0",
+            "-0",
+            "0.0",
+            "-0.00",
+            "007",
+            "-5",
+            "1.50",
+            "123456789012345678",
+            "-123456789012345678",
+            "1234567890123456789",
+            "0.000000000000000001",
+            "1.",
+            ".5",
+            "-",
+            "",
+            "1.2.3",
+            "+1",
+            "1e3",
+            " 1",
+            "1 ",
+            "12,5",
+            "9999999999999999.99",
         ]
         .map(String::from)
         .to_vec();
@@ -901,11 +709,7 @@ mod tests {
             texts.push(text);
         }
         for text in &texts {
-            let general = if is_plain_decimal(text) {
-                Decimal::from_str_exact(text).ok()
-            } else {
-                None
-            };
+            let general = if is_plain_decimal(text) { Decimal::from_str_exact(text).ok() } else { None };
             if let Some(fast) = small_plain_decimal(text.as_bytes()) {
                 let general = general.unwrap_or_else(|| panic!("{text:?} is not plain"));
                 // The same digits, scale and sign, not only the same value.
@@ -913,21 +717,45 @@ mod tests {
             }
             let parsed = parse_number(text).ok();
             let reference = crate::without_quick_paths(|| parse_number(text).ok());
-            assert_eq!(
-                parsed.map(|d| d.serialize()),
-                reference.map(|d| d.serialize()),
-                "{text:?}"
-            );
+            assert_eq!(parsed.map(|d| d.serialize()), reference.map(|d| d.serialize()), "{text:?}");
         }
     }
 
     #[test]
     fn quick_parsers_agree_with_the_general_ones() {
         let texts = [
-            "", "2027-02-28", "2027-02-29", "2028-02-29", "2027-13-01", "0000-01-01", "2027-1-5",
-            "2027-01-15 ", "60%", "0.6", "100%", "0%", "120%", "-0.1", "-0%", "60 %", "33.3333%",
-            "1", "1.0", "0.0000000000000000000000000001%", "EUR", "eur", "XYZ", " USD", "USD",
-            "true", "false", "TRUE", "12", "-0", "1e3", "12,000",
+            "",
+            "2027-02-28",
+            "2027-02-29",
+            "2028-02-29",
+            "2027-13-01",
+            "0000-01-01",
+            "2027-1-5",
+            "2027-01-15 ",
+            "60%",
+            "0.6",
+            "100%",
+            "0%",
+            "120%",
+            "-0.1",
+            "-0%",
+            "60 %",
+            "33.3333%",
+            "1",
+            "1.0",
+            "0.0000000000000000000000000001%",
+            "EUR",
+            "eur",
+            "XYZ",
+            " USD",
+            "USD",
+            "true",
+            "false",
+            "TRUE",
+            "12",
+            "-0",
+            "1e3",
+            "12,000",
         ];
         let cell = |text: &'static str| text_cell(text);
         for text in texts {

@@ -18,47 +18,25 @@ const MAX_LISTED_HEADERS: usize = 12;
 /// error naming the line where it stops being UTF-8.
 pub(crate) fn decode_utf8<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str, Box<DataError>> {
     let not_utf8 = |line: u32, why: String| {
-        Box::new(
-            DataError::in_file(file, format!("is not UTF-8: {why}"))
-                .line(line)
-                .help(Some(
-                    "save the file as UTF-8; in Excel, as CSV UTF-8".to_string(),
-                )),
-        )
+        Box::new(DataError::in_file(file, format!("is not UTF-8: {why}")).line(line).help(Some("save the file as UTF-8; in Excel, as CSV UTF-8".to_string())))
     };
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err(not_utf8(
-            1,
-            "it starts with a UTF-16 byte-order mark".to_string(),
-        ));
+        return Err(not_utf8(1, "it starts with a UTF-16 byte-order mark".to_string()));
     }
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     let line_at = |offset: usize| {
-        let newlines = bytes
-            .get(..offset)
-            .map_or(0, |before| before.iter().filter(|&&b| b == b'\n').count());
-        u32::try_from(newlines)
-            .unwrap_or(u32::MAX)
-            .saturating_add(1)
+        let newlines = bytes.get(..offset).map_or(0, |before| before.iter().filter(|&&b| b == b'\n').count());
+        u32::try_from(newlines).unwrap_or(u32::MAX).saturating_add(1)
     };
     let text = std::str::from_utf8(bytes).map_err(|error| {
         let offset = error.valid_up_to();
-        let byte = bytes
-            .get(offset)
-            .map_or(String::new(), |byte| format!(" 0x{byte:02X}"));
+        let byte = bytes.get(offset).map_or(String::new(), |byte| format!(" 0x{byte:02X}"));
         not_utf8(line_at(offset), format!("invalid byte{byte}"))
     })?;
     // NUL is valid UTF-8 but never text: it is what UTF-16 without a byte-order mark looks like.
     // (`contains` on bytes is a word-at-a-time search; the position only on failure.)
-    if let Some(offset) = bytes
-        .contains(&0)
-        .then(|| bytes.iter().position(|&b| b == 0))
-        .flatten()
-    {
-        return Err(not_utf8(
-            line_at(offset),
-            "it contains NUL bytes, as UTF-16 files do".to_string(),
-        ));
+    if let Some(offset) = bytes.contains(&0).then(|| bytes.iter().position(|&b| b == 0)).flatten() {
+        return Err(not_utf8(line_at(offset), "it contains NUL bytes, as UTF-16 files do".to_string()));
     }
     Ok(text)
 }
@@ -66,15 +44,7 @@ pub(crate) fn decode_utf8<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str, Bo
 /// Reads one CSV file of `table`, typing each row into `built` as it is read. Returns
 /// false when the table cannot be read at all (bad encoding, no header, a missing
 /// required column); every problem is reported.
-pub(crate) fn read_csv(
-    file: &str,
-    table: Table,
-    bytes: &[u8],
-    builder: &TableBuilder,
-    schema: &Schema,
-    built: &mut Built,
-    errors: &mut Errors,
-) -> bool {
+pub(crate) fn read_csv(file: &str, table: Table, bytes: &[u8], builder: &TableBuilder, schema: &Schema, built: &mut Built, errors: &mut Errors) -> bool {
     let text = match decode_utf8(file, bytes) {
         Ok(text) => text,
         Err(error) => {
@@ -84,32 +54,17 @@ pub(crate) fn read_csv(
     };
     let mut records = Records::new(text);
     let Some(header_line) = records.next_record() else {
-        let error = DataError::in_file(file, "is empty").help(Some(format!(
-            "the first line must be the header, e.g. {}",
-            header_example(table)
-        )));
+        let error = DataError::in_file(file, "is empty").help(Some(format!("the first line must be the header, e.g. {}", header_example(table))));
         errors.table(table, 0, error);
         return false;
     };
-    let header: Vec<String> = records
-        .fields()
-        .iter()
-        .map(|&(start, end)| records.base().get(start..end).unwrap_or("").to_string())
-        .collect();
+    let header: Vec<String> = records.fields().iter().map(|&(start, end)| records.base().get(start..end).unwrap_or("").to_string()).collect();
     // A quote left open in the header swallows the file, and columns go missing: the
     // cause is reported first.
     let unclosed = records.unclosed_quote.take();
     report_unclosed_quote(file, table, unclosed, &header, header_line, errors);
     let columns = builder.columns();
-    let Some(positions) = header_positions(
-        file,
-        table,
-        &header,
-        u64::from(header_line),
-        columns,
-        schema,
-        errors,
-    ) else {
+    let Some(positions) = header_positions(file, table, &header, u64::from(header_line), columns, schema, errors) else {
         return false;
     };
 
@@ -134,10 +89,7 @@ pub(crate) fn read_csv(
     // About as many records as line feeds: room for them all at once, rather than
     // growing (and copying) the table's rows as they come. (Not more than a row per 16
     // bytes, though: a file of blank lines reserves no more than real rows would take.)
-    built.reserve(
-        table,
-        line_feeds.min(text.len() / MIN_ROW_BYTES).min(max_rows),
-    );
+    built.reserve(table, line_feeds.min(text.len() / MIN_ROW_BYTES).min(max_rows));
     let mut rows: usize = 0;
     if !body.read(&mut records, &mut rows, built, errors) {
         return false;
@@ -176,34 +128,17 @@ impl RowsToRead<'_> {
             let fields = records.fields();
             // Field counts are checked here, to name the line and both counts.
             if fields.len() != header.len() {
-                let message = format!(
-                    "has {} cells, but the header has {}",
-                    fields.len(),
-                    header.len()
-                );
-                let help = (fields.len() > header.len())
-                    .then(|| "a cell holding a comma must be quoted, e.g. \"Acme, Inc.\"".to_string());
-                errors.table(
-                    table,
-                    u64::from(line),
-                    DataError::in_file(file, message).line(line).help(help),
-                );
+                let message = format!("has {} cells, but the header has {}", fields.len(), header.len());
+                let help = (fields.len() > header.len()).then(|| "a cell holding a comma must be quoted, e.g. \"Acme, Inc.\"".to_string());
+                errors.table(table, u64::from(line), DataError::in_file(file, message).line(line).help(help));
                 continue;
             }
             // Rows of empty cells are what spreadsheets leave below the data: no data, no row.
             if fields.iter().all(|(start, end)| start == end) {
                 continue;
             }
-            let cells = RowCells::Csv {
-                text: records.base(),
-                fields,
-                positions,
-            };
-            let origin = Origin {
-                file: shared_file.clone(),
-                line,
-                json_index: None,
-            };
+            let cells = RowCells::Csv { text: records.base(), fields, positions };
+            let origin = Origin { file: shared_file.clone(), line, json_index: None };
             builder.row(cells, origin, built, errors);
         }
         true
@@ -244,10 +179,7 @@ fn parallel_chunks<'t>(records: &Records<'t>) -> Option<Vec<Chunk<'t>>> {
     let mut line = records.line;
     while start < bytes.len() {
         // Cut after the first `\n` past the target size (a `\r\n` stays whole).
-        let end = bytes
-            .get(start + target..)
-            .and_then(|after| after.iter().position(|&b| b == b'\n'))
-            .map_or(bytes.len(), |at| start + target + at + 1);
+        let end = bytes.get(start + target..).and_then(|after| after.iter().position(|&b| b == b'\n')).map_or(bytes.len(), |at| start + target + at + 1);
         let text = rest.get(start..end)?;
         chunks.push(Chunk { text, first_line: line });
         line = line.saturating_add(u32::try_from(line_ends(text.as_bytes())).unwrap_or(u32::MAX));
@@ -306,45 +238,23 @@ fn read_in_parallel(body: &RowsToRead, chunks: &[Chunk], line_feeds: usize, buil
 
 /// Reports a quoted cell that the file ends inside (its rest was read as that one
 /// cell), at the line where the quote opens, naming the cell's column and number.
-fn report_unclosed_quote(
-    file: &str,
-    table: Table,
-    unclosed: Option<UnclosedQuote>,
-    header: &[String],
-    header_line: u32,
-    errors: &mut Errors,
-) {
+fn report_unclosed_quote(file: &str, table: Table, unclosed: Option<UnclosedQuote>, header: &[String], header_line: u32, errors: &mut Errors) {
     let Some(unclosed) = unclosed else {
         return;
     };
     let in_header = unclosed.record_line == header_line;
     let number = unclosed.cell + 1;
     // In the header itself, the cell's name is the rest of the file: no name then.
-    let column = header
-        .get(unclosed.cell)
-        .filter(|name| !in_header && !name.is_empty());
-    let cell = if in_header {
-        format!("cell {number} of the header")
-    } else {
-        format!("cell {number}")
-    };
-    let message = format!(
-        "{cell} opens a quote that is never closed: the rest of the file was read as that one cell"
-    );
-    let mut error = DataError::in_file(file, message)
-        .line(unclosed.line)
-        .help(Some(
-            "close the quote; a quote inside a quoted cell is written twice (\"\")".to_string(),
-        ));
+    let column = header.get(unclosed.cell).filter(|name| !in_header && !name.is_empty());
+    let cell = if in_header { format!("cell {number} of the header") } else { format!("cell {number}") };
+    let message = format!("{cell} opens a quote that is never closed: the rest of the file was read as that one cell");
+    let mut error =
+        DataError::in_file(file, message).line(unclosed.line).help(Some("close the quote; a quote inside a quoted cell is written twice (\"\")".to_string()));
     if let Some(name) = column {
         error = error.column(name.as_str());
     }
     // In the header, before the file's other errors (its missing columns).
-    let order = if in_header {
-        0
-    } else {
-        u64::from(unclosed.line)
-    };
+    let order = if in_header { 0 } else { u64::from(unclosed.line) };
     errors.table(table, order, error);
 }
 
@@ -381,26 +291,12 @@ fn header_positions(
             continue;
         }
         if let Some(first) = seen.get(name.as_str()) {
-            let message = format!(
-                "appears twice in the header (cells {} and {})",
-                first + 1,
-                position + 1
-            );
-            errors.table(
-                table,
-                header_line,
-                DataError::in_file(file, message)
-                    .line(line)
-                    .column(name.as_str()),
-            );
+            let message = format!("appears twice in the header (cells {} and {})", first + 1, position + 1);
+            errors.table(table, header_line, DataError::in_file(file, message).line(line).column(name.as_str()));
             continue;
         }
         seen.insert(name, position);
-        if let Some(slot) = columns
-            .iter()
-            .position(|column| column == name)
-            .and_then(|i| positions.get_mut(i))
-        {
+        if let Some(slot) = columns.iter().position(|column| column == name).and_then(|i| positions.get_mut(i)) {
             *slot = Some(position);
         } else if let Some(index) = columns.iter().position(|column| column == name.trim()) {
             let error = DataError::in_file(file, "is a header cell with spaces around it")
@@ -420,10 +316,7 @@ fn header_positions(
         if position.is_some() {
             continue;
         }
-        let standard = table
-            .columns()
-            .iter()
-            .find(|standard| standard.name == column.as_str());
+        let standard = table.columns().iter().find(|standard| standard.name == column.as_str());
         let message = match standard {
             Some(standard) if standard.required => {
                 readable = false;
@@ -431,15 +324,9 @@ fn header_positions(
             }
             Some(_) => continue,
             None => {
-                let declared_type = table
-                    .declared_fields(schema)
-                    .iter()
-                    .find(|(name, _)| name == column)
-                    .map_or("text", |(_, field_type)| field_type.keyword());
-                format!(
-                    "missing column `{column}`, which the plan declares as `field {}.{column}: {declared_type}`",
-                    table.field_owner()
-                )
+                let declared_type =
+                    table.declared_fields(schema).iter().find(|(name, _)| name == column).map_or("text", |(_, field_type)| field_type.keyword());
+                format!("missing column `{column}`, which the plan declares as `field {}.{column}: {declared_type}`", table.field_owner())
             }
         };
         let help = missing_column_help(column, header, columns);
@@ -455,18 +342,11 @@ fn header_positions(
 fn missing_column_help(column: &str, header: &[String], read_columns: &[String]) -> String {
     // `read_columns` holds the standard columns and the declared fields; a known column
     // with spaces around it (` date`) is known too.
-    let unknown = header
-        .iter()
-        .map(String::as_str)
-        .filter(|name| !read_columns.iter().any(|read| read == name.trim()));
+    let unknown = header.iter().map(String::as_str).filter(|name| !read_columns.iter().any(|read| read == name.trim()));
     match suggest::closest(column, unknown) {
         Some(found) => format!("the header has `{found}`; rename it to `{column}`"),
         None => {
-            let mut listed: Vec<&str> = header
-                .iter()
-                .take(MAX_LISTED_HEADERS)
-                .map(String::as_str)
-                .collect();
+            let mut listed: Vec<&str> = header.iter().take(MAX_LISTED_HEADERS).map(String::as_str).collect();
             if header.len() > MAX_LISTED_HEADERS {
                 listed.push("...");
             }
@@ -477,11 +357,7 @@ fn missing_column_help(column: &str, header: &[String], read_columns: &[String])
 
 /// The standard header of a table, e.g. `id,date,amount,currency,owner`.
 fn header_example(table: Table) -> String {
-    let names: Vec<&str> = table
-        .columns()
-        .iter()
-        .map(|column| column.name)
-        .collect();
+    let names: Vec<&str> = table.columns().iter().map(|column| column.name).collect();
     names.join(",")
 }
 
@@ -524,16 +400,7 @@ struct UnclosedQuote {
 
 impl<'t> Records<'t> {
     fn new(text: &'t str) -> Records<'t> {
-        Records {
-            text,
-            pos: 0,
-            line: 1,
-            fields: Vec::new(),
-            scratch: String::new(),
-            quoted: false,
-            record_line: 1,
-            unclosed_quote: None,
-        }
+        Records { text, pos: 0, line: 1, fields: Vec::new(), scratch: String::new(), quoted: false, record_line: 1, unclosed_quote: None }
     }
 
     /// The cells of the current record, as ranges of `base()`.
@@ -592,12 +459,7 @@ impl<'t> Records<'t> {
         let mut word_start = start;
         loop {
             let (mut found, width) = match bytes.get(word_start..word_start + 8) {
-                Some(word) => (
-                    delimiters(u64::from_le_bytes(
-                        <[u8; 8]>::try_from(word).unwrap_or_default(),
-                    )),
-                    8,
-                ),
+                Some(word) => (delimiters(u64::from_le_bytes(<[u8; 8]>::try_from(word).unwrap_or_default())), 8),
                 None => {
                     // The last bytes, padded with zeros (which are no delimiters).
                     let rest = bytes.get(word_start..).unwrap_or_default();
@@ -641,18 +503,11 @@ impl<'t> Records<'t> {
         loop {
             let start = self.scratch.len();
             if bytes.get(pos) == Some(&b'"') {
-                let opened = UnclosedQuote {
-                    line: self.line,
-                    record_line: self.record_line,
-                    cell: self.fields.len(),
-                };
+                let opened = UnclosedQuote { line: self.line, record_line: self.record_line, cell: self.fields.len() };
                 pos += 1;
                 // Inside quotes: everything up to the next quote is the cell's.
                 loop {
-                    let close = bytes
-                        .get(pos..)
-                        .and_then(|rest| rest.iter().position(|&byte| byte == b'"'))
-                        .map_or(bytes.len(), |offset| pos + offset);
+                    let close = bytes.get(pos..).and_then(|rest| rest.iter().position(|&byte| byte == b'"')).map_or(bytes.len(), |offset| pos + offset);
                     self.copy_quoted(pos, close);
                     pos = close.saturating_add(1);
                     if close >= bytes.len() {
@@ -690,8 +545,7 @@ impl<'t> Records<'t> {
             return;
         };
         for (offset, &byte) in part.iter().enumerate() {
-            let line_end = byte == b'\n'
-                || (byte == b'\r' && bytes.get(start + offset + 1) != Some(&b'\n'));
+            let line_end = byte == b'\n' || (byte == b'\r' && bytes.get(start + offset + 1) != Some(&b'\n'));
             if line_end {
                 self.line = self.line.saturating_add(1);
             }
@@ -706,17 +560,10 @@ fn count_line_feeds(bytes: &[u8]) -> usize {
     let mut blocks = bytes.chunks_exact(128);
     let mut count = 0;
     for block in &mut blocks {
-        let in_block = block
-            .iter()
-            .fold(0u8, |count, &byte| count.wrapping_add(u8::from(byte == b'\n')));
+        let in_block = block.iter().fold(0u8, |count, &byte| count.wrapping_add(u8::from(byte == b'\n')));
         count += usize::from(in_block);
     }
-    count
-        + blocks
-            .remainder()
-            .iter()
-            .filter(|&&byte| byte == b'\n')
-            .count()
+    count + blocks.remainder().iter().filter(|&&byte| byte == b'\n').count()
 }
 
 /// The high bit of each byte of `word` (read little-endian) that is a comma, `\n` or
@@ -735,12 +582,7 @@ fn delimiters(word: u64) -> u64 {
 
 /// The end of an unquoted cell starting at `pos`: the next comma, line end or the end.
 fn cell_end(bytes: &[u8], pos: usize) -> usize {
-    bytes.get(pos..).map_or(bytes.len(), |rest| {
-        pos + rest
-            .iter()
-            .position(|&byte| matches!(byte, b',' | b'\n' | b'\r'))
-            .unwrap_or(rest.len())
-    })
+    bytes.get(pos..).map_or(bytes.len(), |rest| pos + rest.iter().position(|&byte| matches!(byte, b',' | b'\n' | b'\r')).unwrap_or(rest.len()))
 }
 
 #[cfg(test)]
@@ -753,11 +595,7 @@ mod tests {
         let mut records = Records::new(text);
         let mut out = Vec::new();
         while let Some(line) = records.next_record() {
-            let cells = records
-                .fields()
-                .iter()
-                .map(|&(start, end)| records.base()[start..end].to_string())
-                .collect();
+            let cells = records.fields().iter().map(|&(start, end)| records.base()[start..end].to_string()).collect();
             out.push((line, cells));
         }
         out
@@ -775,10 +613,7 @@ mod tests {
                 line_ends.push(offset + 1);
             }
         }
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(bytes);
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
         let mut record = csv::StringRecord::new();
         let mut out = Vec::new();
         while reader.read_record(&mut record).unwrap() {
@@ -836,10 +671,7 @@ mod tests {
         let mut text = String::new();
         for i in 0..1000 {
             text.push_str(if i % 7 == 0 { "\r\n" } else { "ab\n" });
-            assert_eq!(
-                count_line_feeds(text.as_bytes()),
-                text.bytes().filter(|&b| b == b'\n').count()
-            );
+            assert_eq!(count_line_feeds(text.as_bytes()), text.bytes().filter(|&b| b == b'\n').count());
         }
     }
 }

@@ -33,22 +33,11 @@ pub struct DataError {
 impl DataError {
     /// An error about a whole file (or data set), with no line.
     pub(crate) fn in_file(file: impl Into<String>, message: impl Into<String>) -> DataError {
-        DataError {
-            file: file.into(),
-            line: None,
-            column: None,
-            value: None,
-            message: message.into(),
-            help: None,
-        }
+        DataError { file: file.into(), line: None, column: None, value: None, message: message.into(), help: None }
     }
 
     /// An error about a row (`column` = None) or one of its cells.
-    pub(crate) fn at_row(
-        origin: &Origin,
-        column: Option<&str>,
-        message: impl Into<String>,
-    ) -> DataError {
+    pub(crate) fn at_row(origin: &Origin, column: Option<&str>, message: impl Into<String>) -> DataError {
         let mut error = DataError::in_file(origin.file.to_string(), message);
         match origin.json_index.as_deref() {
             Some((table, index)) => {
@@ -155,10 +144,7 @@ pub(crate) struct Errors {
 impl Errors {
     /// An empty collector for the data set named `dataset`.
     pub(crate) fn new(dataset: impl Into<String>) -> Errors {
-        Errors {
-            dataset: dataset.into(),
-            entries: Vec::new(),
-        }
+        Errors { dataset: dataset.into(), entries: Vec::new() }
     }
 
     /// Records an error about the data set as a whole (reported first).
@@ -193,19 +179,13 @@ impl Errors {
     pub(crate) fn finish(mut self) -> DataErrors {
         self.entries.sort_by_key(|(rank, line, _)| (*rank, *line));
         let total = self.entries.len();
-        let mut errors: Vec<DataError> = self
-            .entries
-            .into_iter()
-            .take(MAX_ERRORS)
-            .map(|(_, _, error)| error)
-            .collect();
+        let mut errors: Vec<DataError> = self.entries.into_iter().take(MAX_ERRORS).map(|(_, _, error)| error).collect();
         if total > MAX_ERRORS {
             let omitted = total - MAX_ERRORS;
             let noun = if omitted == 1 { "error" } else { "errors" };
             errors.push(
-                DataError::in_file(self.dataset, format!("{omitted} more {noun} not shown")).help(
-                    Some("fix the errors above and load the data again".to_string()),
-                ),
+                DataError::in_file(self.dataset, format!("{omitted} more {noun} not shown"))
+                    .help(Some("fix the errors above and load the data again".to_string())),
             );
         }
         DataErrors(errors)

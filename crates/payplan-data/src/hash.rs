@@ -87,18 +87,8 @@ impl ShortText {
     pub(crate) fn new(text: &str) -> Option<ShortText> {
         let bytes = text.as_bytes();
         let len = bytes.len();
-        let word = |at: usize| {
-            bytes
-                .get(at..at + 8)
-                .and_then(|word| <[u8; 8]>::try_from(word).ok())
-                .map_or(0, u64::from_le_bytes)
-        };
-        let half = |at: usize| {
-            bytes
-                .get(at..at + 4)
-                .and_then(|half| <[u8; 4]>::try_from(half).ok())
-                .map_or(0, |half| u64::from(u32::from_le_bytes(half)))
-        };
+        let word = |at: usize| bytes.get(at..at + 8).and_then(|word| <[u8; 8]>::try_from(word).ok()).map_or(0, u64::from_le_bytes);
+        let half = |at: usize| bytes.get(at..at + 4).and_then(|half| <[u8; 4]>::try_from(half).ok()).map_or(0, |half| u64::from(u32::from_le_bytes(half)));
         let byte = |at: usize| bytes.get(at).map_or(0, |&byte| u64::from(byte));
         let (head, tail) = match len {
             0 => (0, 0),
@@ -107,11 +97,7 @@ impl ShortText {
             8..=16 => (word(0), word(len - 8)),
             _ => return None,
         };
-        Some(ShortText {
-            head,
-            tail,
-            len: u8::try_from(len).ok()?,
-        })
+        Some(ShortText { head, tail, len: u8::try_from(len).ok()? })
     }
 }
 

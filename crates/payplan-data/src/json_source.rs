@@ -19,17 +19,8 @@ pub(crate) struct JsonTables {
 
 /// Parses `text` and types the rows of its tables into `built`; every structural
 /// problem is reported.
-pub(crate) fn read_json(
-    file: &str,
-    text: &str,
-    schema: &Schema,
-    built: &mut Built,
-    errors: &mut Errors,
-) -> JsonTables {
-    let mut data = JsonTables {
-        present: BTreeSet::new(),
-        unreadable: BTreeSet::new(),
-    };
+pub(crate) fn read_json(file: &str, text: &str, schema: &Schema, built: &mut Built, errors: &mut Errors) -> JsonTables {
+    let mut data = JsonTables { present: BTreeSet::new(), unreadable: BTreeSet::new() };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let parsed = serde_json::from_str::<Value>(text).and_then(|value| {
         // serde_json keeps the last of two equal keys silently; a second pass refuses them.
@@ -45,10 +36,7 @@ pub(crate) fn read_json(
     };
     let Value::Object(top) = top else {
         let error = DataError::in_file(file, format!("is {}, not a JSON object", kind_of(&top)))
-            .help(Some(
-                "the file holds one object: { \"payees\": [...], \"bookings\": [...], ... }"
-                    .to_string(),
-            ));
+            .help(Some("the file holds one object: { \"payees\": [...], \"bookings\": [...], ... }".to_string()));
         errors.dataset(error);
         data.unreadable.extend(Table::ALL);
         return data;
@@ -61,9 +49,7 @@ pub(crate) fn read_json(
                 Some(name) => format!("did you mean \"{name}\"?"),
                 None => format!("the tables are {}", known.join(", ")),
             };
-            errors.dataset(
-                DataError::in_file(file, format!("has an unknown key {key:?}")).help(Some(help)),
-            );
+            errors.dataset(DataError::in_file(file, format!("has an unknown key {key:?}")).help(Some(help)));
             continue;
         };
         match value {
@@ -72,8 +58,7 @@ pub(crate) fn read_json(
             Value::Array(items) => {
                 let max_rows = crate::limits().table_rows;
                 if items.len() > max_rows {
-                    let error = crate::limits::too_many_rows(file, items.len(), max_rows)
-                        .column(key.as_str());
+                    let error = crate::limits::too_many_rows(file, items.len(), max_rows).column(key.as_str());
                     errors.table(table, 0, error);
                     data.unreadable.insert(table);
                     continue;
@@ -82,11 +67,7 @@ pub(crate) fn read_json(
                 data.present.insert(table);
             }
             other => {
-                let error = DataError::in_file(
-                    file,
-                    format!("is {}, not an array of objects", kind_of(other)),
-                )
-                .column(key.as_str());
+                let error = DataError::in_file(file, format!("is {}, not an array of objects", kind_of(other))).column(key.as_str());
                 errors.table(table, 0, error);
                 data.unreadable.insert(table);
             }
@@ -94,15 +75,8 @@ pub(crate) fn read_json(
     }
 
     for table in Table::ALL {
-        if table.is_required(schema)
-            && !data.present.contains(&table)
-            && !data.unreadable.contains(&table)
-        {
-            let message = format!(
-                "has no {:?} table; {}",
-                table.name(),
-                crate::required_because(table, SourceKind::Json)
-            );
+        if table.is_required(schema) && !data.present.contains(&table) && !data.unreadable.contains(&table) {
+            let message = format!("has no {:?} table; {}", table.name(), crate::required_because(table, SourceKind::Json));
             errors.table(table, 0, DataError::in_file(file, message));
             data.unreadable.insert(table);
         }
@@ -112,42 +86,21 @@ pub(crate) fn read_json(
 
 /// Types the rows of one table; a declared field that no row has is reported like a
 /// missing column.
-fn read_rows(
-    file: &str,
-    table: Table,
-    key: &str,
-    items: &[Value],
-    schema: &Schema,
-    built: &mut Built,
-    errors: &mut Errors,
-) {
+fn read_rows(file: &str, table: Table, key: &str, items: &[Value], schema: &Schema, built: &mut Built, errors: &mut Errors) {
     let builder = TableBuilder::new(table, SourceKind::Json, schema);
     built.reserve(table, items.len());
     let mut cells: Vec<RawCell> = Vec::with_capacity(builder.columns().len());
     let shared_file: std::sync::Arc<str> = std::sync::Arc::from(file);
     for (index, item) in items.iter().enumerate() {
         let line = u32::try_from(index).unwrap_or(u32::MAX).saturating_add(1);
-        let origin = Origin {
-            file: shared_file.clone(),
-            line,
-            json_index: Some(Box::new((key.to_string(), index))),
-        };
+        let origin = Origin { file: shared_file.clone(), line, json_index: Some(Box::new((key.to_string(), index))) };
         let Value::Object(object) = item else {
-            let error = DataError::at_row(
-                &origin,
-                None,
-                format!("is {}, not an object", kind_of(item)),
-            );
+            let error = DataError::at_row(&origin, None, format!("is {}, not an object", kind_of(item)));
             errors.row(table, &origin, error);
             continue;
         };
         cells.clear();
-        cells.extend(
-            builder
-                .columns()
-                .iter()
-                .map(|column| json_cell(object.get(column))),
-        );
+        cells.extend(builder.columns().iter().map(|column| json_cell(object.get(column))));
         builder.row(RowCells::Json(&cells), origin, built, errors);
     }
 
@@ -155,11 +108,7 @@ fn read_rows(
         for (name, field_type) in table.declared_fields(schema) {
             let anywhere = items.iter().any(|item| item.get(name).is_some());
             if !anywhere {
-                let message = format!(
-                    "no row has {name:?}, which the plan declares as `field {}.{name}: {}`",
-                    table.field_owner(),
-                    field_type.keyword()
-                );
+                let message = format!("no row has {name:?}, which the plan declares as `field {}.{name}: {}`", table.field_owner(), field_type.keyword());
                 errors.table(table, 0, DataError::in_file(file, message).column(key));
             }
         }
@@ -195,15 +144,9 @@ fn kind_of(value: &Value) -> &'static str {
 fn syntax_error(file: &str, error: &serde_json::Error) -> DataError {
     let full = error.to_string();
     // serde_json appends " at line L column C"; the line goes in its own field.
-    let reason = full
-        .rfind(" at line ")
-        .and_then(|at| full.get(..at))
-        .unwrap_or(&full);
+    let reason = full.rfind(" at line ").and_then(|at| full.get(..at)).unwrap_or(&full);
     let message = match reason.strip_prefix(DUPLICATE_KEY_MARK) {
-        Some(key) => format!(
-            "has the key {key} twice in one object (column {})",
-            error.column()
-        ),
+        Some(key) => format!("has the key {key} twice in one object (column {})", error.column()),
         None => format!("is not valid JSON: {reason} (column {})", error.column()),
     };
     let mut data_error = DataError::in_file(file, message);
@@ -258,26 +201,18 @@ impl<'de> serde::de::Visitor<'de> for NoDuplicateKeysVisitor {
         Ok(NoDuplicateKeys)
     }
 
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(
-        self,
-        mut items: A,
-    ) -> Result<NoDuplicateKeys, A::Error> {
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut items: A) -> Result<NoDuplicateKeys, A::Error> {
         while items.next_element::<NoDuplicateKeys>()?.is_some() {}
         Ok(NoDuplicateKeys)
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(
-        self,
-        mut entries: A,
-    ) -> Result<NoDuplicateKeys, A::Error> {
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut entries: A) -> Result<NoDuplicateKeys, A::Error> {
         // With `arbitrary_precision` a number arrives as a one-entry map: no repeats there.
         let mut keys = BTreeSet::new();
         while let Some(key) = entries.next_key::<String>()? {
             // Checked before the value is read, so the error's column points at the key.
             if !keys.insert(key.clone()) {
-                return Err(serde::de::Error::custom(format!(
-                    "{DUPLICATE_KEY_MARK}{key:?}"
-                )));
+                return Err(serde::de::Error::custom(format!("{DUPLICATE_KEY_MARK}{key:?}")));
             }
             entries.next_value::<NoDuplicateKeys>()?;
         }

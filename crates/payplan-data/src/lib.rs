@@ -135,18 +135,13 @@ use table::{SourceKind, Table};
 /// only read, never written.
 pub fn load_path(path: &Path, schema: &Schema) -> Result<Facts, DataErrors> {
     let shown = path.display().to_string();
-    let metadata = std::fs::metadata(path)
-        .map_err(|error| DataErrors(vec![DataError::in_file(shown.clone(), io_message(&error))]))?;
+    let metadata = std::fs::metadata(path).map_err(|error| DataErrors(vec![DataError::in_file(shown.clone(), io_message(&error))]))?;
     if metadata.is_dir() {
         return load_folder(path, schema);
     }
-    if path
-        .extension()
-        .is_some_and(|extension| extension.eq_ignore_ascii_case("csv"))
-    {
-        let error = DataError::in_file(shown, "is one CSV file, not a data set").help(Some(
-            "pass the folder that holds payees.csv, bookings.csv and the other files".to_string(),
-        ));
+    if path.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("csv")) {
+        let error = DataError::in_file(shown, "is one CSV file, not a data set")
+            .help(Some("pass the folder that holds payees.csv, bookings.csv and the other files".to_string()));
         return Err(DataErrors(vec![error]));
     }
     let bytes = match read_data_file(path, &shown) {
@@ -185,9 +180,7 @@ fn read_data_file(path: &Path, shown: &str) -> Result<Option<Vec<u8>>, Box<DataE
     if let Ok(capacity) = usize::try_from(size) {
         bytes.try_reserve_exact(capacity).ok();
     }
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|error| cannot_read(&error))?;
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(|error| cannot_read(&error))?;
     if !u64::try_from(bytes.len()).is_ok_and(|read| read <= limit) {
         return Err(Box::new(limits::file_too_large(shown, None, limit)));
     }
@@ -216,27 +209,18 @@ pub fn load_csv_files(files: &[(String, Vec<u8>)], schema: &Schema) -> Result<Fa
         "" => "data set".to_string(),
         folder => folder.to_string(),
     };
-    let mut folder = CsvFolder {
-        files: BTreeMap::new(),
-        missing_path: Box::new(move |name| format!("{folder_prefix}{name}")),
-        other_names: Vec::new(),
-    };
+    let mut folder = CsvFolder { files: BTreeMap::new(), missing_path: Box::new(move |name| format!("{folder_prefix}{name}")), other_names: Vec::new() };
     let mut errors = Errors::new(dataset);
     for (name, bytes) in files {
         let file_name = base_name(name);
         match Table::from_file_name(file_name) {
             Some(table) => match folder.files.get(&table) {
                 Some((first, _)) => {
-                    let error = DataError::in_file(
-                        name.clone(),
-                        format!("is a second {file_name}; the first is {first}"),
-                    );
+                    let error = DataError::in_file(name.clone(), format!("is a second {file_name}; the first is {first}"));
                     errors.table(table, 0, error);
                 }
                 None => {
-                    folder
-                        .files
-                        .insert(table, (name.clone(), CsvSource::Bytes(bytes.as_slice())));
+                    folder.files.insert(table, (name.clone(), CsvSource::Bytes(bytes.as_slice())));
                 }
             },
             None => folder.other_names.push(file_name.to_string()),
@@ -294,10 +278,7 @@ fn load_folder(path: &Path, schema: &Schema) -> Result<Facts, DataErrors> {
             .into_iter()
             .map(|table| {
                 let file_path = path.join(table.file_name());
-                (
-                    table,
-                    (file_path.display().to_string(), CsvSource::Path(file_path)),
-                )
+                (table, (file_path.display().to_string(), CsvSource::Path(file_path)))
             })
             .collect(),
         missing_path: Box::new(|name| path.join(name).display().to_string()),
@@ -306,11 +287,7 @@ fn load_folder(path: &Path, schema: &Schema) -> Result<Facts, DataErrors> {
     load_csv_folder(folder, schema, errors)
 }
 
-fn load_csv_folder(
-    folder: CsvFolder,
-    schema: &Schema,
-    mut errors: Errors,
-) -> Result<Facts, DataErrors> {
+fn load_csv_folder(folder: CsvFolder, schema: &Schema, mut errors: Errors) -> Result<Facts, DataErrors> {
     let mut built = Built::default();
     let mut unreadable = BTreeSet::new();
     for table in Table::ALL {
@@ -341,31 +318,15 @@ fn load_csv_folder(
         match (bytes, folder.files.get(&table)) {
             (Some(bytes), Some((file, _))) => {
                 let builder = TableBuilder::new(table, SourceKind::Csv, schema);
-                if !csv_source::read_csv(
-                    file,
-                    table,
-                    bytes,
-                    &builder,
-                    schema,
-                    &mut built,
-                    &mut errors,
-                ) {
+                if !csv_source::read_csv(file, table, bytes, &builder, schema, &mut built, &mut errors) {
                     unreadable.insert(table);
                 }
             }
             _ if table.is_required(schema) => {
                 let message = format!("is missing; {}", required_because(table, SourceKind::Csv));
-                let help = suggest::closest(
-                    table.file_name(),
-                    folder.other_names.iter().map(String::as_str),
-                )
-                .map(|found| format!("the folder has {found}; rename it to {}", table.file_name()));
-                errors.table(
-                    table,
-                    0,
-                    DataError::in_file((folder.missing_path)(table.file_name()), message)
-                        .help(help),
-                );
+                let help = suggest::closest(table.file_name(), folder.other_names.iter().map(String::as_str))
+                    .map(|found| format!("the folder has {found}; rename it to {}", table.file_name()));
+                errors.table(table, 0, DataError::in_file((folder.missing_path)(table.file_name()), message).help(help));
                 unreadable.insert(table);
             }
             _ => {}
@@ -375,13 +336,7 @@ fn load_csv_folder(
 }
 
 /// Validates and sorts the typed tables; any error makes the whole load fail.
-fn finish(
-    built: Built,
-    unreadable: &BTreeSet<Table>,
-    kind: SourceKind,
-    schema: &Schema,
-    mut errors: Errors,
-) -> Result<Facts, DataErrors> {
+fn finish(built: Built, unreadable: &BTreeSet<Table>, kind: SourceKind, schema: &Schema, mut errors: Errors) -> Result<Facts, DataErrors> {
     let facts = validate::validate(built, schema, kind, unreadable, &mut errors);
     if errors.is_empty() {
         Ok(facts)
@@ -422,11 +377,7 @@ pub(crate) fn required_because(table: Table, kind: SourceKind) -> String {
     match table {
         Table::Quotas => "the plan reads quota(...)".to_string(),
         Table::Metrics => "the plan reads metric(...)".to_string(),
-        _ => format!(
-            "every data set needs {} and {}",
-            kind.table_label(Table::Payees),
-            kind.table_label(Table::Bookings)
-        ),
+        _ => format!("every data set needs {} and {}", kind.table_label(Table::Payees), kind.table_label(Table::Bookings)),
     }
 }
 

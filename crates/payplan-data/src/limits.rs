@@ -38,10 +38,7 @@ pub(crate) struct Limits {
 
 impl Limits {
     /// The limits of every load outside tests.
-    pub(crate) const STANDARD: Limits = Limits {
-        file_bytes: MAX_DATA_FILE_BYTES,
-        table_rows: MAX_TABLE_ROWS,
-    };
+    pub(crate) const STANDARD: Limits = Limits { file_bytes: MAX_DATA_FILE_BYTES, table_rows: MAX_TABLE_ROWS };
 }
 
 /// The limits in force.
@@ -106,18 +103,12 @@ pub(crate) fn file_too_large(file: &str, size: Option<u64>, limit: u64) -> crate
         Some(size) => format!("is {}", bytes_shown(size)),
         None => "has more bytes".to_string(),
     };
-    crate::DataError::in_file(
-        file,
-        format!("{size}, more than the limit of {} for one data file", bytes_shown(limit)),
-    )
+    crate::DataError::in_file(file, format!("{size}, more than the limit of {} for one data file", bytes_shown(limit)))
 }
 
 /// The error for a table with more rows than the limit.
 pub(crate) fn too_many_rows(file: &str, rows: usize, limit: usize) -> crate::DataError {
-    crate::DataError::in_file(
-        file,
-        format!("has {rows} rows, more than the limit of {limit} rows for one table"),
-    )
+    crate::DataError::in_file(file, format!("has {rows} rows, more than the limit of {limit} rows for one table"))
 }
 
 #[cfg(test)]

@@ -50,11 +50,7 @@ impl Table {
 
     /// Every column the loader reads: the standard ones, then the declared custom ones.
     pub(crate) fn read_columns(self, schema: &Schema) -> Vec<String> {
-        let mut columns: Vec<String> = self
-            .columns()
-            .iter()
-            .map(|column| column.name.to_string())
-            .collect();
+        let mut columns: Vec<String> = self.columns().iter().map(|column| column.name.to_string()).collect();
         for (name, _) in self.declared_fields(schema) {
             if !columns.contains(name) {
                 columns.push(name.clone());
@@ -121,11 +117,7 @@ impl RawCell<'_> {
 pub(crate) enum RowCells<'r> {
     /// A CSV record: its fields as byte ranges of `text`, and for each read column the
     /// position of its header cell (`None`: the header has no such column).
-    Csv {
-        text: &'r str,
-        fields: &'r [(usize, usize)],
-        positions: &'r [Option<usize>],
-    },
+    Csv { text: &'r str, fields: &'r [(usize, usize)], positions: &'r [Option<usize>] },
     /// A JSON row: a cell per read column.
     Json(&'r [RawCell<'r>]),
 }
@@ -134,16 +126,8 @@ impl<'r> RowCells<'r> {
     /// The cell of read column `column`; absent when the table has no such column.
     pub(crate) fn get(&self, column: usize) -> RawCell<'r> {
         match *self {
-            RowCells::Csv {
-                text,
-                fields,
-                positions,
-            } => {
-                let range = positions
-                    .get(column)
-                    .copied()
-                    .flatten()
-                    .and_then(|position| fields.get(position));
+            RowCells::Csv { text, fields, positions } => {
+                let range = positions.get(column).copied().flatten().and_then(|position| fields.get(position));
                 match range.and_then(|&(start, end)| text.get(start..end)) {
                     None | Some("") => RawCell::Absent,
                     Some(cell) => RawCell::Text(cell),

@@ -1,11 +1,6 @@
 //! Unit tests of the loader: one per rule, each asserting the exact message of a
 //! representative case.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use super::*;
 use chrono::NaiveDate;
@@ -14,8 +9,7 @@ use rust_decimal::Decimal;
 use std::str::FromStr;
 
 const PAYEES: &str = "id,name,role,manager\nalice,Alice Archer,AE,\nbob,Bob Baker,AE,alice\n";
-const BOOKINGS: &str =
-    "id,date,amount,currency,owner\nb1,2027-02-01,1000,USD,alice\nb2,2027-03-01,2000,USD,bob\n";
+const BOOKINGS: &str = "id,date,amount,currency,owner\nb1,2027-02-01,1000,USD,alice\nb2,2027-03-01,2000,USD,bob\n";
 
 fn usd() -> Currency {
     Currency::parse("USD").unwrap()
@@ -46,9 +40,7 @@ fn schema() -> Schema {
 }
 
 fn files(list: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
-    list.iter()
-        .map(|(name, text)| (name.to_string(), text.as_bytes().to_vec()))
-        .collect()
+    list.iter().map(|(name, text)| (name.to_string(), text.as_bytes().to_vec())).collect()
 }
 
 fn load(list: &[(&str, &str)]) -> Result<Facts, DataErrors> {
@@ -76,11 +68,7 @@ fn errors(list: &[(&str, &str)]) -> Vec<String> {
 
 /// Payees and bookings plus one more file.
 fn with(name: &'static str, text: &'static str) -> Vec<(&'static str, &'static str)> {
-    vec![
-        ("payees.csv", PAYEES),
-        ("bookings.csv", BOOKINGS),
-        (name, text),
-    ]
+    vec![("payees.csv", PAYEES), ("bookings.csv", BOOKINGS), (name, text)]
 }
 
 fn json_errors(text: &str, schema: &Schema) -> Vec<String> {
@@ -92,34 +80,13 @@ fn json_errors(text: &str, schema: &Schema) -> Vec<String> {
 
 fn without_origins(mut facts: Facts) -> Facts {
     let blank = Origin::default();
-    facts
-        .payees
-        .iter_mut()
-        .for_each(|row| row.origin = blank.clone());
-    facts
-        .bookings
-        .iter_mut()
-        .for_each(|row| row.origin = blank.clone());
-    facts
-        .splits
-        .iter_mut()
-        .for_each(|row| row.origin = blank.clone());
-    facts
-        .quotas
-        .iter_mut()
-        .for_each(|row| row.origin = blank.clone());
-    facts
-        .metrics
-        .iter_mut()
-        .for_each(|row| row.origin = blank.clone());
-    facts
-        .fx
-        .iter_mut()
-        .for_each(|row| row.origin = blank.clone());
-    facts
-        .accounts
-        .iter_mut()
-        .for_each(|row| row.origin = blank.clone());
+    facts.payees.iter_mut().for_each(|row| row.origin = blank.clone());
+    facts.bookings.iter_mut().for_each(|row| row.origin = blank.clone());
+    facts.splits.iter_mut().for_each(|row| row.origin = blank.clone());
+    facts.quotas.iter_mut().for_each(|row| row.origin = blank.clone());
+    facts.metrics.iter_mut().for_each(|row| row.origin = blank.clone());
+    facts.fx.iter_mut().for_each(|row| row.origin = blank.clone());
+    facts.accounts.iter_mut().for_each(|row| row.origin = blank.clone());
     facts
 }
 
@@ -129,7 +96,10 @@ fn without_origins(mut facts: Facts) -> Facts {
 fn loads_every_table_with_typed_values_and_origins() {
     let facts = load_ok(&[
         ("data/payees.csv", "id,name,role,manager,start_date,end_date,target_incentive\nbob,Bob,AE,alice,2027-02-10,,50000\nalice,Alice,VP,,,,\n"),
-        ("data/bookings.csv", "id,date,amount,currency,owner,status,cancel_date,account\nb2,2027-03-01,12345.67,EUR,bob,won,,acme\nb1,2027-02-01,-500,,alice,won,2027-04-01,\n"),
+        (
+            "data/bookings.csv",
+            "id,date,amount,currency,owner,status,cancel_date,account\nb2,2027-03-01,12345.67,EUR,bob,won,,acme\nb1,2027-02-01,-500,,alice,won,2027-04-01,\n",
+        ),
         ("data/splits.csv", "booking,payee,share\nb2,bob,60%\nb2,alice,0.4\n"),
         ("data/quotas.csv", "payee,quota,period,amount\nbob,bookings,Q1,100000\nbob,bookings,Y1,400000 USD\n"),
         ("data/fx.csv", "currency,date,rate\nEUR,2027-01-01,1.0837\n"),
@@ -137,79 +107,25 @@ fn loads_every_table_with_typed_values_and_origins() {
         ("data/accounts.csv", "account,payee,from,to\nacme,bob,2027-06-01,\nacme,alice,2027-01-01,2027-05-31\n"),
         ("data/notes.txt", "ignored"),
     ]);
-    assert_eq!(
-        facts
-            .payees
-            .iter()
-            .map(|p| p.id.as_str())
-            .collect::<Vec<_>>(),
-        ["alice", "bob"]
-    );
+    assert_eq!(facts.payees.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["alice", "bob"]);
     let bob = facts.payee("bob").unwrap();
     assert_eq!(bob.manager.as_deref(), Some("alice"));
     assert_eq!(bob.start_date, Some(day("2027-02-10")));
     assert_eq!(bob.end_date, None);
     assert_eq!(bob.target_incentive, Some(dec("50000")));
-    assert_eq!(
-        bob.origin,
-        Origin {
-            file: "data/payees.csv".into(),
-            line: 2,
-            json_index: None
-        }
-    );
-    assert_eq!(
-        facts
-            .bookings
-            .iter()
-            .map(|b| b.id.as_str())
-            .collect::<Vec<_>>(),
-        ["b1", "b2"]
-    );
+    assert_eq!(bob.origin, Origin { file: "data/payees.csv".into(), line: 2, json_index: None });
+    assert_eq!(facts.bookings.iter().map(|b| b.id.as_str()).collect::<Vec<_>>(), ["b1", "b2"]);
     let b1 = &facts.bookings[0];
-    assert_eq!(
-        (b1.amount, b1.currency, b1.cancel_date),
-        (dec("-500"), usd(), Some(day("2027-04-01")))
-    );
+    assert_eq!((b1.amount, b1.currency, b1.cancel_date), (dec("-500"), usd(), Some(day("2027-04-01"))));
     assert_eq!(b1.account, None);
     let b2 = &facts.bookings[1];
-    assert_eq!(
-        (b2.amount, b2.currency, b2.status.as_deref()),
-        (dec("12345.67"), eur(), Some("won"))
-    );
-    assert_eq!(
-        facts
-            .splits_of("b2")
-            .iter()
-            .map(|s| (s.payee.as_str(), s.share))
-            .collect::<Vec<_>>(),
-        [("alice", dec("0.4")), ("bob", dec("0.6"))]
-    );
-    assert_eq!(
-        facts
-            .quotas
-            .iter()
-            .map(|q| q.period.to_string())
-            .collect::<Vec<_>>(),
-        ["Q1", "Y1"]
-    );
+    assert_eq!((b2.amount, b2.currency, b2.status.as_deref()), (dec("12345.67"), eur(), Some("won")));
+    assert_eq!(facts.splits_of("b2").iter().map(|s| (s.payee.as_str(), s.share)).collect::<Vec<_>>(), [("alice", dec("0.4")), ("bob", dec("0.6"))]);
+    assert_eq!(facts.quotas.iter().map(|q| q.period.to_string()).collect::<Vec<_>>(), ["Q1", "Y1"]);
     assert_eq!(facts.metrics[0].value, dec("0.9"));
-    assert_eq!(
-        facts.fx_rate(eur(), day("2027-03-01")).map(|r| r.rate),
-        Some(dec("1.0837"))
-    );
-    assert_eq!(
-        facts
-            .owner_of("acme", day("2027-05-31"))
-            .map(|a| a.payee.as_str()),
-        Some("alice")
-    );
-    assert_eq!(
-        facts
-            .owner_of("acme", day("2027-06-01"))
-            .map(|a| a.payee.as_str()),
-        Some("bob")
-    );
+    assert_eq!(facts.fx_rate(eur(), day("2027-03-01")).map(|r| r.rate), Some(dec("1.0837")));
+    assert_eq!(facts.owner_of("acme", day("2027-05-31")).map(|a| a.payee.as_str()), Some("alice"));
+    assert_eq!(facts.owner_of("acme", day("2027-06-01")).map(|a| a.payee.as_str()), Some("bob"));
 }
 
 #[test]
@@ -242,32 +158,15 @@ fn custom_fields_are_typed_in_declaration_order_and_empty_is_none() {
             Some(FieldValue::Money(dec("50"), eur())),
         ]
     );
-    assert_eq!(
-        facts.bookings[1].fields,
-        vec![
-            None,
-            None,
-            None,
-            None,
-            Some(FieldValue::Money(dec("20"), eur()))
-        ]
-    );
-    assert_eq!(
-        facts.payees[0].fields,
-        vec![Some(FieldValue::Money(dec("1000"), usd()))]
-    );
+    assert_eq!(facts.bookings[1].fields, vec![None, None, None, None, Some(FieldValue::Money(dec("20"), eur()))]);
+    assert_eq!(facts.payees[0].fields, vec![Some(FieldValue::Money(dec("1000"), usd()))]);
     assert_eq!(facts.payees[1].fields, vec![None]);
 }
 
 #[test]
 fn a_bom_and_crlf_line_ends_are_accepted() {
-    let facts = load_ok(&[
-        ("payees.csv", "\u{feff}id,name\r\nalice,Alice\r\n"),
-        (
-            "bookings.csv",
-            "\u{feff}id,date,amount,owner\r\nb1,2027-02-01,1000,alice\r\n",
-        ),
-    ]);
+    let facts =
+        load_ok(&[("payees.csv", "\u{feff}id,name\r\nalice,Alice\r\n"), ("bookings.csv", "\u{feff}id,date,amount,owner\r\nb1,2027-02-01,1000,alice\r\n")]);
     assert_eq!(facts.payees[0].name.as_deref(), Some("Alice"));
     assert_eq!(facts.bookings[0].currency, usd());
 }
@@ -276,32 +175,18 @@ fn a_bom_and_crlf_line_ends_are_accepted() {
 fn line_numbers_are_physical_lines_even_after_a_multi_line_cell() {
     let lines = errors(&[
         ("payees.csv", "id,name\nalice,\"Alice\nArcher\"\nbob,Bob\n"),
-        (
-            "bookings.csv",
-            "id,date,amount,owner\nb1,2027-02-01,1000,alice\n\nb2,2027-02-30,1000,bob\n",
-        ),
+        ("bookings.csv", "id,date,amount,owner\nb1,2027-02-01,1000,alice\n\nb2,2027-02-30,1000,bob\n"),
     ]);
     assert_eq!(lines, ["bookings.csv:4: column date: \"2027-02-30\" is not a calendar date (2027-02 has 28 days)"]);
-    let facts = load_ok(&[
-        ("payees.csv", "id,name\nalice,\"Alice\nArcher\"\nbob,Bob\n"),
-        ("bookings.csv", BOOKINGS),
-    ]);
+    let facts = load_ok(&[("payees.csv", "id,name\nalice,\"Alice\nArcher\"\nbob,Bob\n"), ("bookings.csv", BOOKINGS)]);
     assert_eq!(facts.payee("bob").unwrap().origin.line, 4);
-    assert_eq!(
-        facts.payee("alice").unwrap().name.as_deref(),
-        Some("Alice\nArcher")
-    );
+    assert_eq!(facts.payee("alice").unwrap().name.as_deref(), Some("Alice\nArcher"));
 }
 
 #[test]
 fn rows_of_empty_cells_are_skipped_and_unknown_columns_ignored() {
-    let facts = load_ok(&[
-        ("payees.csv", "id,name,notes,\nalice,Alice,anything,\n,,,\n"),
-        (
-            "bookings.csv",
-            "id,date,amount,owner\nb1,2027-02-01,1000,alice\n,,,\n",
-        ),
-    ]);
+    let facts =
+        load_ok(&[("payees.csv", "id,name,notes,\nalice,Alice,anything,\n,,,\n"), ("bookings.csv", "id,date,amount,owner\nb1,2027-02-01,1000,alice\n,,,\n")]);
     assert_eq!((facts.payees.len(), facts.bookings.len()), (1, 1));
 }
 
@@ -309,25 +194,17 @@ fn rows_of_empty_cells_are_skipped_and_unknown_columns_ignored() {
 
 #[test]
 fn missing_required_files_are_errors() {
+    assert_eq!(errors(&[("data/payees.csv", PAYEES)]), ["data/bookings.csv: is missing; every data set needs payees.csv and bookings.csv"]);
     assert_eq!(
-        errors(&[("data/payees.csv", PAYEES)]),
-        ["data/bookings.csv: is missing; every data set needs payees.csv and bookings.csv"]
+        errors(&[("data/payees.csv", PAYEES), ("data/Bookings.csv", BOOKINGS)]),
+        ["data/bookings.csv: is missing; every data set needs payees.csv and bookings.csv (the folder has Bookings.csv; rename it to bookings.csv)"]
     );
-    assert_eq!(errors(&[("data/payees.csv", PAYEES), ("data/Bookings.csv", BOOKINGS)]), [
-        "data/bookings.csv: is missing; every data set needs payees.csv and bookings.csv (the folder has Bookings.csv; rename it to bookings.csv)"
-    ]);
     let mut needs = schema();
     needs.needs_quotas = true;
     needs.needs_metrics = true;
     assert_eq!(
-        errors_with(
-            &[("payees.csv", PAYEES), ("bookings.csv", BOOKINGS)],
-            &needs
-        ),
-        [
-            "quotas.csv: is missing; the plan reads quota(...)",
-            "metrics.csv: is missing; the plan reads metric(...)",
-        ]
+        errors_with(&[("payees.csv", PAYEES), ("bookings.csv", BOOKINGS)], &needs),
+        ["quotas.csv: is missing; the plan reads quota(...)", "metrics.csv: is missing; the plan reads metric(...)",]
     );
     // Optional files may be missing.
     load_ok(&[("payees.csv", PAYEES), ("bookings.csv", BOOKINGS)]);
@@ -336,11 +213,7 @@ fn missing_required_files_are_errors() {
 #[test]
 fn a_table_given_twice_is_an_error() {
     assert_eq!(
-        errors(&[
-            ("a/payees.csv", PAYEES),
-            ("a/bookings.csv", BOOKINGS),
-            ("b/payees.csv", PAYEES)
-        ]),
+        errors(&[("a/payees.csv", PAYEES), ("a/bookings.csv", BOOKINGS), ("b/payees.csv", PAYEES)]),
         ["b/payees.csv: is a second payees.csv; the first is a/payees.csv"]
     );
 }
@@ -348,57 +221,50 @@ fn a_table_given_twice_is_an_error() {
 #[test]
 fn other_encodings_are_errors_naming_the_line() {
     let payees = PAYEES.as_bytes().to_vec();
-    let mut cp437 =
-        b"id,date,amount,owner\nb1,2027-02-01,1000,alice\nb2,2027-02-01,1000,M".to_vec();
+    let mut cp437 = b"id,date,amount,owner\nb1,2027-02-01,1000,alice\nb2,2027-02-01,1000,M".to_vec();
     cp437.extend([0x81, b'l', b'l', b'e', b'r', b'\n']);
-    let list = vec![
-        ("payees.csv".to_string(), payees.clone()),
-        ("bookings.csv".to_string(), cp437),
-    ];
-    assert_eq!(load_csv_files(&list, &schema()).unwrap_err().to_string(),
-        "bookings.csv:3: is not UTF-8: invalid byte 0x81 (save the file as UTF-8; in Excel, as CSV UTF-8)");
+    let list = vec![("payees.csv".to_string(), payees.clone()), ("bookings.csv".to_string(), cp437)];
+    assert_eq!(
+        load_csv_files(&list, &schema()).unwrap_err().to_string(),
+        "bookings.csv:3: is not UTF-8: invalid byte 0x81 (save the file as UTF-8; in Excel, as CSV UTF-8)"
+    );
 
-    let utf16: Vec<u8> = [0xFF, 0xFE]
-        .into_iter()
-        .chain("id\n".encode_utf16().flat_map(u16::to_le_bytes))
-        .collect();
-    let list = vec![
-        ("payees.csv".to_string(), utf16),
-        ("bookings.csv".to_string(), BOOKINGS.as_bytes().to_vec()),
-    ];
+    let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain("id\n".encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    let list = vec![("payees.csv".to_string(), utf16), ("bookings.csv".to_string(), BOOKINGS.as_bytes().to_vec())];
     // The payees could not be read, so the bookings' owners are not checked against them.
-    assert_eq!(load_csv_files(&list, &schema()).unwrap_err().to_string(),
-        "payees.csv:1: is not UTF-8: it starts with a UTF-16 byte-order mark (save the file as UTF-8; in Excel, as CSV UTF-8)");
+    assert_eq!(
+        load_csv_files(&list, &schema()).unwrap_err().to_string(),
+        "payees.csv:1: is not UTF-8: it starts with a UTF-16 byte-order mark (save the file as UTF-8; in Excel, as CSV UTF-8)"
+    );
 
-    let no_bom: Vec<u8> = "id\nalice\n"
-        .encode_utf16()
-        .flat_map(u16::to_le_bytes)
-        .collect();
-    let list = vec![
-        ("payees.csv".to_string(), no_bom),
-        ("bookings.csv".to_string(), BOOKINGS.as_bytes().to_vec()),
-    ];
-    assert_eq!(load_csv_files(&list, &schema()).unwrap_err().to_string(),
-        "payees.csv:1: is not UTF-8: it contains NUL bytes, as UTF-16 files do (save the file as UTF-8; in Excel, as CSV UTF-8)");
+    let no_bom: Vec<u8> = "id\nalice\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let list = vec![("payees.csv".to_string(), no_bom), ("bookings.csv".to_string(), BOOKINGS.as_bytes().to_vec())];
+    assert_eq!(
+        load_csv_files(&list, &schema()).unwrap_err().to_string(),
+        "payees.csv:1: is not UTF-8: it contains NUL bytes, as UTF-16 files do (save the file as UTF-8; in Excel, as CSV UTF-8)"
+    );
 }
 
 #[test]
 fn an_empty_file_is_an_error() {
-    assert_eq!(errors(&[("payees.csv", PAYEES), ("bookings.csv", "")]), [
-        "bookings.csv: is empty (the first line must be the header, e.g. id,date,amount,currency,owner,status,cancel_date,account)"
-    ]);
+    assert_eq!(
+        errors(&[("payees.csv", PAYEES), ("bookings.csv", "")]),
+        ["bookings.csv: is empty (the first line must be the header, e.g. id,date,amount,currency,owner,status,cancel_date,account)"]
+    );
 }
 
 // ---- Header and row shape ------------------------------------------------------------
 
 #[test]
 fn a_missing_required_column_is_an_error_naming_it() {
-    assert_eq!(errors(&[("payees.csv", PAYEES), ("bookings.csv", "id,amount,currency,owner\nb1,1000,USD,alice\n")]), [
-        "bookings.csv: missing required column `date` (the header is: id,amount,currency,owner)"
-    ]);
-    assert_eq!(errors(&[("payees.csv", PAYEES), ("bookings.csv", "id,Date,amount,owner\nb1,2027-01-01,1000,alice\n")]), [
-        "bookings.csv: missing required column `date` (the header has `Date`; rename it to `date`)"
-    ]);
+    assert_eq!(
+        errors(&[("payees.csv", PAYEES), ("bookings.csv", "id,amount,currency,owner\nb1,1000,USD,alice\n")]),
+        ["bookings.csv: missing required column `date` (the header is: id,amount,currency,owner)"]
+    );
+    assert_eq!(
+        errors(&[("payees.csv", PAYEES), ("bookings.csv", "id,Date,amount,owner\nb1,2027-01-01,1000,alice\n")]),
+        ["bookings.csv: missing required column `date` (the header has `Date`; rename it to `date`)"]
+    );
 }
 
 #[test]
@@ -408,56 +274,63 @@ fn a_missing_column_hint_never_renames_a_known_column() {
     let mut schema = schema();
     schema.booking_fields = vec![("product".into(), FieldType::Text)];
     let header_only = |header: &'static str| errors_with(&[("payees.csv", PAYEES), ("bookings.csv", header)], &schema);
-    assert_eq!(header_only("id,date,currency,owner,account,product\n"), [
-        "bookings.csv: missing required column `amount` (the header is: id,date,currency,owner,account,product)"
-    ]);
+    assert_eq!(
+        header_only("id,date,currency,owner,account,product\n"),
+        ["bookings.csv: missing required column `amount` (the header is: id,date,currency,owner,account,product)"]
+    );
     // A known column with spaces around it is no candidate either.
-    assert_eq!(header_only("id,date, account,owner,product\n"), [
-        "bookings.csv: missing required column `amount` (the header is: id,date, account,owner,product)",
-        "bookings.csv:1: \" account\" is a header cell with spaces around it (rename it to `account`)",
-    ]);
+    assert_eq!(
+        header_only("id,date, account,owner,product\n"),
+        [
+            "bookings.csv: missing required column `amount` (the header is: id,date, account,owner,product)",
+            "bookings.csv:1: \" account\" is a header cell with spaces around it (rename it to `account`)",
+        ]
+    );
     // An unknown column close to the missing one is still proposed.
-    assert_eq!(header_only("id,date,amont,currency,owner,account,product\n"), [
-        "bookings.csv: missing required column `amount` (the header has `amont`; rename it to `amount`)"
-    ]);
-    assert_eq!(header_only("id,date,Amount,owner,account,product\n"), [
-        "bookings.csv: missing required column `amount` (the header has `Amount`; rename it to `amount`)"
-    ]);
+    assert_eq!(
+        header_only("id,date,amont,currency,owner,account,product\n"),
+        ["bookings.csv: missing required column `amount` (the header has `amont`; rename it to `amount`)"]
+    );
+    assert_eq!(
+        header_only("id,date,Amount,owner,account,product\n"),
+        ["bookings.csv: missing required column `amount` (the header has `Amount`; rename it to `amount`)"]
+    );
 }
 
 #[test]
 fn a_declared_field_must_be_a_column() {
     let mut schema = schema();
     schema.booking_fields = vec![("seats".into(), FieldType::Number)];
-    assert_eq!(errors_with(&[("payees.csv", PAYEES), ("bookings.csv", BOOKINGS)], &schema), [
-        "bookings.csv: missing column `seats`, which the plan declares as `field booking.seats: number` (the header is: id,date,amount,currency,owner)"
-    ]);
+    assert_eq!(
+        errors_with(&[("payees.csv", PAYEES), ("bookings.csv", BOOKINGS)], &schema),
+        ["bookings.csv: missing column `seats`, which the plan declares as `field booking.seats: number` (the header is: id,date,amount,currency,owner)"]
+    );
 }
 
 #[test]
 fn header_cells_with_spaces_and_repeated_headers_are_errors() {
-    assert_eq!(errors(&[("payees.csv", PAYEES), ("bookings.csv", "id, date,amount,owner\nb1,2027-02-30,1000,alice\n")]), [
-        "bookings.csv:1: \" date\" is a header cell with spaces around it (rename it to `date`)",
-        "bookings.csv:2: column date: \"2027-02-30\" is not a calendar date (2027-02 has 28 days)",
-    ]);
     assert_eq!(
-        errors(&[
-            ("payees.csv", PAYEES),
-            (
-                "bookings.csv",
-                "id,date,amount,owner,id\nb1,2027-02-01,1000,alice,b1\n"
-            )
-        ]),
+        errors(&[("payees.csv", PAYEES), ("bookings.csv", "id, date,amount,owner\nb1,2027-02-30,1000,alice\n")]),
+        [
+            "bookings.csv:1: \" date\" is a header cell with spaces around it (rename it to `date`)",
+            "bookings.csv:2: column date: \"2027-02-30\" is not a calendar date (2027-02 has 28 days)",
+        ]
+    );
+    assert_eq!(
+        errors(&[("payees.csv", PAYEES), ("bookings.csv", "id,date,amount,owner,id\nb1,2027-02-01,1000,alice,b1\n")]),
         ["bookings.csv:1: column id: appears twice in the header (cells 1 and 5)"]
     );
 }
 
 #[test]
 fn a_row_with_the_wrong_number_of_cells_is_an_error() {
-    assert_eq!(errors(&[("payees.csv", PAYEES), ("bookings.csv", "id,date,amount,owner\nb1,2027-02-01,12,000,alice\nb2,2027-02-01\n")]), [
-        "bookings.csv:2: has 5 cells, but the header has 4 (a cell holding a comma must be quoted, e.g. \"Acme, Inc.\")",
-        "bookings.csv:3: has 2 cells, but the header has 4",
-    ]);
+    assert_eq!(
+        errors(&[("payees.csv", PAYEES), ("bookings.csv", "id,date,amount,owner\nb1,2027-02-01,12,000,alice\nb2,2027-02-01\n")]),
+        [
+            "bookings.csv:2: has 5 cells, but the header has 4 (a cell holding a comma must be quoted, e.g. \"Acme, Inc.\")",
+            "bookings.csv:3: has 2 cells, but the header has 4",
+        ]
+    );
 }
 
 #[test]
@@ -501,68 +374,53 @@ fn cells_that_do_not_parse_name_line_column_and_value() {
         b3, 2027-02-01,1000,usd,alice,\n\
         b4,2027-02-01,1000,USD,,02/03/2027\n\
         ,2027-02-01,1000,USD,alice,\n";
-    assert_eq!(errors(&[("payees.csv", PAYEES), ("bookings.csv", bookings)]), [
-        "bookings.csv:2: column date: \"2027-02-30\" is not a calendar date (2027-02 has 28 days)",
-        "bookings.csv:3: column amount: \"12,000\" is not a number (use 12000)",
-        "bookings.csv:4: column date: \" 2027-02-01\" has spaces around it (remove them: 2027-02-01)",
-        "bookings.csv:4: column currency: \"usd\" is not an ISO 4217 currency code (use USD)",
-        "bookings.csv:5: column owner: is empty, but every row needs one",
-        "bookings.csv:5: column cancel_date: \"02/03/2027\" is not a date (write dates as YYYY-MM-DD, e.g. 2027-01-15)",
-        "bookings.csv:6: column id: is empty, but every row needs one",
-    ]);
-}
-
-#[test]
-fn text_cells_are_taken_as_written() {
-    let facts = load_ok(&[
-        ("payees.csv", "id,name\nalice, Alice \n"),
-        (
-            "bookings.csv",
-            "id,date,amount,owner\nb1,2027-02-01,1000,alice\n",
-        ),
-    ]);
-    assert_eq!(facts.payees[0].name.as_deref(), Some(" Alice "));
-    assert_eq!(errors(&[("payees.csv", "id\nalice\n"), ("bookings.csv", "id,date,amount,owner\nb1,2027-02-01,1000,alice \n")]), [
-        "bookings.csv:2: column owner: \"alice \" is not a payee id in payees.csv (ids are compared exactly; did you mean \"alice\"?)"
-    ]);
-}
-
-#[test]
-fn a_declared_field_must_parse_as_its_type() {
-    let mut schema = schema();
-    schema.booking_fields = vec![
-        ("seats".into(), FieldType::Number),
-        ("renewal".into(), FieldType::Bool),
-    ];
     assert_eq!(
-        errors_with(&[("payees.csv", PAYEES), ("bookings.csv", "id,date,amount,owner,seats,renewal\nb1,2027-02-01,1000,alice,12,true\nb2,2027-02-01,1000,alice,ten,Yes\n")], &schema),
+        errors(&[("payees.csv", PAYEES), ("bookings.csv", bookings)]),
         [
-            "bookings.csv:3: column seats: \"ten\" is not a number",
-            "bookings.csv:3: column renewal: \"Yes\" is not true or false",
+            "bookings.csv:2: column date: \"2027-02-30\" is not a calendar date (2027-02 has 28 days)",
+            "bookings.csv:3: column amount: \"12,000\" is not a number (use 12000)",
+            "bookings.csv:4: column date: \" 2027-02-01\" has spaces around it (remove them: 2027-02-01)",
+            "bookings.csv:4: column currency: \"usd\" is not an ISO 4217 currency code (use USD)",
+            "bookings.csv:5: column owner: is empty, but every row needs one",
+            "bookings.csv:5: column cancel_date: \"02/03/2027\" is not a date (write dates as YYYY-MM-DD, e.g. 2027-01-15)",
+            "bookings.csv:6: column id: is empty, but every row needs one",
         ]
     );
 }
 
 #[test]
+fn text_cells_are_taken_as_written() {
+    let facts = load_ok(&[("payees.csv", "id,name\nalice, Alice \n"), ("bookings.csv", "id,date,amount,owner\nb1,2027-02-01,1000,alice\n")]);
+    assert_eq!(facts.payees[0].name.as_deref(), Some(" Alice "));
+    assert_eq!(
+        errors(&[("payees.csv", "id\nalice\n"), ("bookings.csv", "id,date,amount,owner\nb1,2027-02-01,1000,alice \n")]),
+        ["bookings.csv:2: column owner: \"alice \" is not a payee id in payees.csv (ids are compared exactly; did you mean \"alice\"?)"]
+    );
+}
+
+#[test]
+fn a_declared_field_must_parse_as_its_type() {
+    let mut schema = schema();
+    schema.booking_fields = vec![("seats".into(), FieldType::Number), ("renewal".into(), FieldType::Bool)];
+    assert_eq!(
+        errors_with(
+            &[
+                ("payees.csv", PAYEES),
+                ("bookings.csv", "id,date,amount,owner,seats,renewal\nb1,2027-02-01,1000,alice,12,true\nb2,2027-02-01,1000,alice,ten,Yes\n")
+            ],
+            &schema
+        ),
+        ["bookings.csv:3: column seats: \"ten\" is not a number", "bookings.csv:3: column renewal: \"Yes\" is not true or false",]
+    );
+}
+
+#[test]
 fn huge_or_over_precise_numbers_are_errors_not_panics() {
-    let bookings = format!(
-        "id,date,amount,owner\nb1,2027-02-01,{},alice\nb2,2027-02-01,0.{}1,alice\n",
-        "9".repeat(40),
-        "0".repeat(40)
-    );
-    let list = vec![
-        ("payees.csv".to_string(), PAYEES.as_bytes().to_vec()),
-        ("bookings.csv".to_string(), bookings.into_bytes()),
-    ];
+    let bookings = format!("id,date,amount,owner\nb1,2027-02-01,{},alice\nb2,2027-02-01,0.{}1,alice\n", "9".repeat(40), "0".repeat(40));
+    let list = vec![("payees.csv".to_string(), PAYEES.as_bytes().to_vec()), ("bookings.csv".to_string(), bookings.into_bytes())];
     let shown = load_csv_files(&list, &schema()).unwrap_err().to_string();
-    assert!(
-        shown.contains("bookings.csv:2: column amount: \"9999"),
-        "{shown}"
-    );
-    assert!(
-        shown.contains("is too large or has too many decimals (at most 28 digits after the point)"),
-        "{shown}"
-    );
+    assert!(shown.contains("bookings.csv:2: column amount: \"9999"), "{shown}");
+    assert!(shown.contains("is too large or has too many decimals (at most 28 digits after the point)"), "{shown}");
     assert!(shown.contains("bookings.csv:3: column amount:"), "{shown}");
 }
 
@@ -574,14 +432,7 @@ fn money_cells_carry_or_inherit_a_currency() {
         ("bookings.csv", "id,date,amount,currency,owner\nb1,2027-02-01,1000 EUR,,alice\nb2,2027-02-01,1000 EUR,EUR,alice\n"),
         ("fx.csv", "currency,date,rate\nEUR,2027-01-01,1.1\n"),
     ]);
-    assert_eq!(
-        facts
-            .bookings
-            .iter()
-            .map(|b| b.currency)
-            .collect::<Vec<_>>(),
-        [eur(), eur()]
-    );
+    assert_eq!(facts.bookings.iter().map(|b| b.currency).collect::<Vec<_>>(), [eur(), eur()]);
     assert_eq!(
         errors(&[("payees.csv", PAYEES), ("bookings.csv", "id,date,amount,currency,owner\nb1,2027-02-01,1000 EUR,GBP,alice\n")]),
         ["bookings.csv:2: column amount: \"1000 EUR\" is in EUR, but the currency column says GBP"]
@@ -649,18 +500,8 @@ fn period_labels_must_lie_within_the_term() {
 #[test]
 fn shares_are_checked() {
     assert_eq!(
-        errors(&[
-            ("payees.csv", PAYEES),
-            ("bookings.csv", BOOKINGS),
-            (
-                "splits.csv",
-                "booking,payee,share\nb1,alice,sixty\nb1,bob,140%\n"
-            )
-        ]),
-        [
-            "splits.csv:2: column share: \"sixty\" is not a share (write 60% or 0.6)",
-            "splits.csv:3: column share: \"140%\" is not between 0% and 100%",
-        ]
+        errors(&[("payees.csv", PAYEES), ("bookings.csv", BOOKINGS), ("splits.csv", "booking,payee,share\nb1,alice,sixty\nb1,bob,140%\n")]),
+        ["splits.csv:2: column share: \"sixty\" is not a share (write 60% or 0.6)", "splits.csv:3: column share: \"140%\" is not between 0% and 100%",]
     );
 }
 
@@ -673,10 +514,7 @@ fn duplicate_ids_name_both_lines() {
             ("payees.csv", "id\nalice\nbob\nalice\n"),
             ("bookings.csv", "id,date,amount,owner\nb1,2027-02-01,1,alice\nb2,2027-02-01,1,bob\nb2,2027-03-01,1,bob\n"),
         ]),
-        [
-            "payees.csv:4: column id: \"alice\" is a duplicate id: line 2 has it too",
-            "bookings.csv:4: column id: \"b2\" is a duplicate id: line 3 has it too",
-        ]
+        ["payees.csv:4: column id: \"alice\" is a duplicate id: line 2 has it too", "bookings.csv:4: column id: \"b2\" is a duplicate id: line 3 has it too",]
     );
 }
 
@@ -689,23 +527,11 @@ fn references_to_unknown_payees_and_bookings_are_errors() {
         errors_with(
             &[
                 ("payees.csv", "id,manager\nalice,\nbob,zed\n"),
-                (
-                    "bookings.csv",
-                    "id,date,amount,owner\nb1,2027-02-01,1,alice\nb2,2027-02-01,1,zed\n"
-                ),
-                (
-                    "splits.csv",
-                    "booking,payee,share\nb1,alice,50%\nb1,ghost,50%\nb9,alice,100%\n"
-                ),
-                (
-                    "quotas.csv",
-                    "payee,quota,period,amount\nyuri,bookings,Y1,1\n"
-                ),
+                ("bookings.csv", "id,date,amount,owner\nb1,2027-02-01,1,alice\nb2,2027-02-01,1,zed\n"),
+                ("splits.csv", "booking,payee,share\nb1,alice,50%\nb1,ghost,50%\nb9,alice,100%\n"),
+                ("quotas.csv", "payee,quota,period,amount\nyuri,bookings,Y1,1\n"),
                 ("metrics.csv", "payee,metric,period,value\nyuri,mbo,Q1,1\n"),
-                (
-                    "accounts.csv",
-                    "account,payee,from,to\nacme,zed,2027-01-01,\n"
-                ),
+                ("accounts.csv", "account,payee,from,to\nacme,zed,2027-01-01,\n"),
             ],
             &needs
         ),
@@ -735,10 +561,7 @@ fn split_shares_must_sum_to_exactly_100_percent() {
         errors(&[("payees.csv", PAYEES), ("bookings.csv", BOOKINGS), ("splits.csv", "booking,payee,share\nb2,bob,100%\nb1,alice,60%\nb1,bob,30%\n")]),
         ["splits.csv:3: column booking: \"b1\" has shares summing to 90% (lines 3 and 4), not 100%"]
     );
-    load_ok(&with(
-        "splits.csv",
-        "booking,payee,share\nb1,alice,33.5%\nb1,bob,0.665\n",
-    ));
+    load_ok(&with("splits.csv", "booking,payee,share\nb1,alice,33.5%\nb1,bob,0.665\n"));
 }
 
 #[test]
@@ -787,12 +610,10 @@ fn overlapping_account_rows_name_the_account_and_both_lines() {
         ["accounts.csv:3: column account: \"acme\" has overlapping owner rows: line 2 (alice, 2027-01-01 to 2027-06-30) and line 3 (bob, 2027-06-01 onwards) (an account has one owner a day: end the earlier row on 2027-05-31 at the latest)"]
     );
     // Back to back is fine, and so is a later open-ended row.
-    load_ok(&with(
-        "accounts.csv",
-        "account,payee,from,to\nacme,bob,2027-07-01,\nacme,alice,2027-01-01,2027-06-30\n",
-    ));
+    load_ok(&with("accounts.csv", "account,payee,from,to\nacme,bob,2027-07-01,\nacme,alice,2027-01-01,2027-06-30\n"));
     // An open-ended row overlaps every later one, not only the next.
-    let lines = errors(&with("accounts.csv", "account,payee,from,to\nacme,alice,2027-01-01,\nacme,bob,2027-03-01,2027-03-31\nacme,bob,2027-05-01,2027-05-31\n"));
+    let lines =
+        errors(&with("accounts.csv", "account,payee,from,to\nacme,alice,2027-01-01,\nacme,bob,2027-03-01,2027-03-31\nacme,bob,2027-05-01,2027-05-31\n"));
     assert_eq!(lines.len(), 2, "{lines:?}");
 }
 
@@ -826,14 +647,8 @@ fn fx_rows_are_checked() {
             "fx.csv:5: column currency: \"USD\" is the plan currency, whose rate is always 1 (remove the row: rates convert other currencies into the plan currency)",
         ]
     );
-    let facts = load_ok(&with(
-        "fx.csv",
-        "currency,date,rate\nUSD,2027-01-01,1\nEUR,2027-01-01,1.1\n",
-    ));
-    assert_eq!(
-        facts.fx.iter().map(|row| row.currency).collect::<Vec<_>>(),
-        [eur()]
-    );
+    let facts = load_ok(&with("fx.csv", "currency,date,rate\nUSD,2027-01-01,1\nEUR,2027-01-01,1.1\n"));
+    assert_eq!(facts.fx.iter().map(|row| row.currency).collect::<Vec<_>>(), [eur()]);
 }
 
 #[test]
@@ -855,10 +670,7 @@ fn repeated_quota_and_metric_rows_are_errors() {
 #[test]
 fn metric_values_are_numbers() {
     assert_eq!(
-        errors(&with(
-            "metrics.csv",
-            "payee,metric,period,value\nalice,mbo_score,Q1,0.9\nalice,mbo_score,Q2,TBD\n"
-        )),
+        errors(&with("metrics.csv", "payee,metric,period,value\nalice,mbo_score,Q1,0.9\nalice,mbo_score,Q2,TBD\n")),
         ["metrics.csv:3: column value: \"TBD\" is not a number"]
     );
 }
@@ -869,18 +681,18 @@ fn metric_values_are_numbers() {
 fn errors_come_in_file_order_then_line_order() {
     let lines = errors(&[
         ("splits.csv", "booking,payee,share\nb1,ghost,100%\n"),
-        (
-            "bookings.csv",
-            "id,date,amount,owner\nb1,2027-02-01,1,zed\nb2,2027-02-30,1,alice\n",
-        ),
+        ("bookings.csv", "id,date,amount,owner\nb1,2027-02-01,1,zed\nb2,2027-02-30,1,alice\n"),
         ("payees.csv", "id,manager\nalice,\nbob,nobody\n"),
     ]);
-    assert_eq!(lines, [
-        "payees.csv:3: column manager: \"nobody\" is not a payee id in payees.csv",
-        "bookings.csv:2: column owner: \"zed\" is not a payee id in payees.csv",
-        "bookings.csv:3: column date: \"2027-02-30\" is not a calendar date (2027-02 has 28 days)",
-        "splits.csv:2: column payee: \"ghost\" is not a payee id in payees.csv",
-    ]);
+    assert_eq!(
+        lines,
+        [
+            "payees.csv:3: column manager: \"nobody\" is not a payee id in payees.csv",
+            "bookings.csv:2: column owner: \"zed\" is not a payee id in payees.csv",
+            "bookings.csv:3: column date: \"2027-02-30\" is not a calendar date (2027-02 has 28 days)",
+            "splits.csv:2: column payee: \"ghost\" is not a payee id in payees.csv",
+        ]
+    );
 }
 
 #[test]
@@ -889,36 +701,17 @@ fn at_most_100_errors_then_one_line_for_the_rest() {
     for i in 0..150 {
         bookings.push_str(&format!("b{i},2027-02-01,x,alice\n"));
     }
-    let list = vec![
-        ("data/payees.csv".to_string(), PAYEES.as_bytes().to_vec()),
-        ("data/bookings.csv".to_string(), bookings.into_bytes()),
-    ];
+    let list = vec![("data/payees.csv".to_string(), PAYEES.as_bytes().to_vec()), ("data/bookings.csv".to_string(), bookings.into_bytes())];
     let errors = load_csv_files(&list, &schema()).unwrap_err();
     assert_eq!(errors.0.len(), MAX_ERRORS + 1);
-    assert_eq!(
-        errors.0[0].to_string(),
-        "data/bookings.csv:2: column amount: \"x\" is not a number"
-    );
-    assert_eq!(
-        errors.0[99].to_string(),
-        "data/bookings.csv:101: column amount: \"x\" is not a number"
-    );
-    assert_eq!(
-        errors.0[100].to_string(),
-        "data: 50 more errors not shown (fix the errors above and load the data again)"
-    );
+    assert_eq!(errors.0[0].to_string(), "data/bookings.csv:2: column amount: \"x\" is not a number");
+    assert_eq!(errors.0[99].to_string(), "data/bookings.csv:101: column amount: \"x\" is not a number");
+    assert_eq!(errors.0[100].to_string(), "data: 50 more errors not shown (fix the errors above and load the data again)");
 }
 
 #[test]
 fn data_error_fields_and_display() {
-    let errors = load(&[
-        ("payees.csv", PAYEES),
-        (
-            "bookings.csv",
-            "id,date,amount,owner\nb1,2027-02-01,\"12,000\",alice\n",
-        ),
-    ])
-    .unwrap_err();
+    let errors = load(&[("payees.csv", PAYEES), ("bookings.csv", "id,date,amount,owner\nb1,2027-02-01,\"12,000\",alice\n")]).unwrap_err();
     assert_eq!(
         errors.0,
         vec![DataError {
@@ -931,10 +724,7 @@ fn data_error_fields_and_display() {
         }]
     );
     let error: &dyn std::error::Error = &errors;
-    assert_eq!(
-        error.to_string(),
-        "bookings.csv:2: column amount: \"12,000\" is not a number (use 12000)"
-    );
+    assert_eq!(error.to_string(), "bookings.csv:2: column amount: \"12,000\" is not a number (use 12000)");
 }
 
 // ---- Determinism ---------------------------------------------------------------------
@@ -945,9 +735,7 @@ fn shuffled_lines(text: &str, seed: u64) -> String {
     let header = lines.remove(0);
     let mut state = seed;
     for i in (1..lines.len()).rev() {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         let j = usize::try_from(state >> 33).unwrap() % (i + 1);
         lines.swap(i, j);
     }
@@ -964,7 +752,10 @@ fn shuffled_lines(text: &str, seed: u64) -> String {
 fn shuffling_rows_gives_identical_facts() {
     let tables = [
         ("payees.csv", "id,manager,target_incentive\ncarol,,1\nalice,carol,2\nbob,carol,3\ndave,alice,4\n"),
-        ("bookings.csv", "id,date,amount,currency,owner\nb3,2027-03-01,3,EUR,bob\nb1,2027-01-01,1,USD,alice\nb2,2027-02-01,2,USD,dave\nb4,2027-04-01,4,GBP,carol\n"),
+        (
+            "bookings.csv",
+            "id,date,amount,currency,owner\nb3,2027-03-01,3,EUR,bob\nb1,2027-01-01,1,USD,alice\nb2,2027-02-01,2,USD,dave\nb4,2027-04-01,4,GBP,carol\n",
+        ),
         ("splits.csv", "booking,payee,share\nb1,alice,50%\nb1,bob,25%\nb1,carol,25%\nb2,dave,100%\n"),
         ("quotas.csv", "payee,quota,period,amount\nalice,bookings,Q2,1\nalice,bookings,Q1,1\nalice,arr,Q1,1\nbob,bookings,Y1,1\nalice,bookings,M1,1\n"),
         ("fx.csv", "currency,date,rate\nEUR,2027-02-01,1.2\nGBP,2027-01-01,1.3\nEUR,2027-01-01,1.1\n"),
@@ -974,10 +765,7 @@ fn shuffling_rows_gives_identical_facts() {
     let reference = without_origins(load_ok(&tables));
     assert!(reference.bookings.windows(2).all(|w| w[0].id < w[1].id));
     for seed in 1..20 {
-        let shuffled: Vec<(String, Vec<u8>)> = tables
-            .iter()
-            .map(|(name, text)| (name.to_string(), shuffled_lines(text, seed).into_bytes()))
-            .collect();
+        let shuffled: Vec<(String, Vec<u8>)> = tables.iter().map(|(name, text)| (name.to_string(), shuffled_lines(text, seed).into_bytes())).collect();
         let facts = load_csv_files(&shuffled, &schema()).unwrap();
         assert_eq!(without_origins(facts), reference, "seed {seed}");
     }
@@ -1005,24 +793,14 @@ fn json_loads_the_same_facts_as_csv() {
         ("fx.csv", "currency,date,rate\nEUR,2027-01-01,1.0837\n"),
     ]);
     assert_eq!(facts.bookings[0].amount.to_string(), "1000.10");
-    assert_eq!(
-        facts.bookings[1].origin,
-        Origin {
-            file: "data.json".into(),
-            line: 1,
-            json_index: Some(Box::new(("bookings".into(), 0)))
-        }
-    );
+    assert_eq!(facts.bookings[1].origin, Origin { file: "data.json".into(), line: 1, json_index: Some(Box::new(("bookings".into(), 0))) });
     assert_eq!(without_origins(facts), without_origins(csv));
 }
 
 #[test]
 fn json_errors_name_the_path() {
     let mut schema = schema();
-    schema.booking_fields = vec![
-        ("renewal".into(), FieldType::Bool),
-        ("seats".into(), FieldType::Number),
-    ];
+    schema.booking_fields = vec![("renewal".into(), FieldType::Bool), ("seats".into(), FieldType::Number)];
     let json = r#"{
         "payees": [ { "id": "alice" }, { "id": 1001 }, "bob" ],
         "bookings": [
@@ -1032,50 +810,47 @@ fn json_errors_name_the_path() {
         ],
         "booking": []
     }"#;
-    assert_eq!(json_errors(json, &schema), [
-        "data.json: has an unknown key \"booking\" (did you mean \"bookings\"?)",
-        "data.json: payees[1].id: is a JSON number, not text (write it as a string: \"1001\")",
-        "data.json: payees[2]: is a string, not an object",
-        "data.json: bookings: no row has \"seats\", which the plan declares as `field booking.seats: number`",
-        "data.json: bookings[0].amount: \"12,000\" is not a number (use 12000)",
-        "data.json: bookings[0].renewal: \"yes\" is not true or false",
-        "data.json: bookings[1].date: is a JSON number, not a date (write it as a string, e.g. \"2027-01-15\")",
-        "data.json: bookings[1].amount: \"1e+3\" is not a number (write it out: 1000)",
-        "data.json: bookings[1].owner: \"zed\" is not a payee id in payees",
-        "data.json: bookings[2].date: is missing or empty, but every row needs one",
-        "data.json: bookings[2].id: \"b1\" is a duplicate id: bookings[0] has it too",
-    ]);
+    assert_eq!(
+        json_errors(json, &schema),
+        [
+            "data.json: has an unknown key \"booking\" (did you mean \"bookings\"?)",
+            "data.json: payees[1].id: is a JSON number, not text (write it as a string: \"1001\")",
+            "data.json: payees[2]: is a string, not an object",
+            "data.json: bookings: no row has \"seats\", which the plan declares as `field booking.seats: number`",
+            "data.json: bookings[0].amount: \"12,000\" is not a number (use 12000)",
+            "data.json: bookings[0].renewal: \"yes\" is not true or false",
+            "data.json: bookings[1].date: is a JSON number, not a date (write it as a string, e.g. \"2027-01-15\")",
+            "data.json: bookings[1].amount: \"1e+3\" is not a number (write it out: 1000)",
+            "data.json: bookings[1].owner: \"zed\" is not a payee id in payees",
+            "data.json: bookings[2].date: is missing or empty, but every row needs one",
+            "data.json: bookings[2].id: \"b1\" is a duplicate id: bookings[0] has it too",
+        ]
+    );
 }
 
 #[test]
 fn json_structure_errors() {
-    assert_eq!(json_errors("[1]", &schema()), ["data.json: is an array, not a JSON object (the file holds one object: { \"payees\": [...], \"bookings\": [...], ... })"]);
     assert_eq!(
-        json_errors("{\n  \"payees\": [,]\n}", &schema()),
-        ["data.json:2: is not valid JSON: expected value (column 14)"]
+        json_errors("[1]", &schema()),
+        ["data.json: is an array, not a JSON object (the file holds one object: { \"payees\": [...], \"bookings\": [...], ... })"]
     );
+    assert_eq!(json_errors("{\n  \"payees\": [,]\n}", &schema()), ["data.json:2: is not valid JSON: expected value (column 14)"]);
     assert_eq!(
-        json_errors(
-            "{\"payees\": [],\n \"bookings\": [{\"id\": \"b1\", \"amount\": 1, \"amount\": 2.50}]}",
-            &schema()
-        ),
+        json_errors("{\"payees\": [],\n \"bookings\": [{\"id\": \"b1\", \"amount\": 1, \"amount\": 2.50}]}", &schema()),
         ["data.json:2: has the key \"amount\" twice in one object (column 48)"]
     );
-    assert_eq!(
-        json_errors(r#"{ "payees": {}, "bookings": [] }"#, &schema()),
-        ["data.json: payees: is an object, not an array of objects"]
-    );
+    assert_eq!(json_errors(r#"{ "payees": {}, "bookings": [] }"#, &schema()), ["data.json: payees: is an object, not an array of objects"]);
     let mut needs = schema();
     needs.needs_quotas = true;
     assert_eq!(
         json_errors(r#"{ "payees": [] }"#, &needs),
-        [
-            "data.json: has no \"bookings\" table; every data set needs payees and bookings",
-            "data.json: has no \"quotas\" table; the plan reads quota(...)",
-        ]
+        ["data.json: has no \"bookings\" table; every data set needs payees and bookings", "data.json: has no \"quotas\" table; the plan reads quota(...)",]
     );
     assert_eq!(
-        json_errors(r#"{ "payees": [{"id": "a"}], "bookings": [], "splits": [{ "booking": "b1", "payee": "a", "share": 0.5 }, { "booking": "b1", "payee": "b", "share": 0.25 }] }"#, &schema()),
+        json_errors(
+            r#"{ "payees": [{"id": "a"}], "bookings": [], "splits": [{ "booking": "b1", "payee": "a", "share": 0.5 }, { "booking": "b1", "payee": "b", "share": 0.25 }] }"#,
+            &schema()
+        ),
         [
             "data.json: splits[0].booking: \"b1\" is not a booking id in bookings",
             "data.json: splits[0].booking: \"b1\" has shares summing to 75% (splits[0] and splits[1]), not 100%",
@@ -1089,18 +864,12 @@ fn json_structure_errors() {
 
 /// The standard limits, but for at most `rows` rows per table.
 fn row_limit(rows: usize) -> limits::Limits {
-    limits::Limits {
-        table_rows: rows,
-        ..limits::Limits::STANDARD
-    }
+    limits::Limits { table_rows: rows, ..limits::Limits::STANDARD }
 }
 
 /// The standard limits, but for at most `bytes` bytes per data file.
 fn size_limit(bytes: u64) -> limits::Limits {
-    limits::Limits {
-        file_bytes: bytes,
-        ..limits::Limits::STANDARD
-    }
+    limits::Limits { file_bytes: bytes, ..limits::Limits::STANDARD }
 }
 
 #[test]
@@ -1117,16 +886,12 @@ fn a_table_with_more_rows_than_the_limit_is_an_error() {
     let bookings_3 = "id,date,amount,currency,owner\nb1,2027-02-01,1000,USD,alice\n\nb2,2027-03-01,2000,USD,bob\nb3,2027-03-01,5,USD,bob\n\n";
     let list = [("payees.csv", PAYEES), ("bookings.csv", bookings_3)];
     assert_eq!(limits::with_limits(row_limit(3), || load(&list)).unwrap().bookings.len(), 3);
-    assert_eq!(limits::with_limits(row_limit(2), || errors(&list)), [
-        "bookings.csv: has 3 rows, more than the limit of 2 rows for one table"
-    ]);
+    assert_eq!(limits::with_limits(row_limit(2), || errors(&list)), ["bookings.csv: has 3 rows, more than the limit of 2 rows for one table"]);
     // Both ways: found from the line feeds before any row is typed, and (line ends that
     // are a lone `\r`, no line feeds) while reading.
     let lone_cr = bookings_3.replace('\n', "\r");
     let list = [("payees.csv", PAYEES), ("bookings.csv", lone_cr.as_str())];
-    assert_eq!(limits::with_limits(row_limit(2), || errors(&list)), [
-        "bookings.csv: has 3 rows, more than the limit of 2 rows for one table"
-    ]);
+    assert_eq!(limits::with_limits(row_limit(2), || errors(&list)), ["bookings.csv: has 3 rows, more than the limit of 2 rows for one table"]);
     assert_eq!(limits::with_limits(row_limit(3), || load(&list)).unwrap().bookings.len(), 3);
     // Line breaks inside quoted cells are no rows.
     let multi_line = "id,name,role\nalice,\"A\nA\nA\",AE\nbob,\"B\nB\",AE\n";
@@ -1138,9 +903,7 @@ fn a_table_with_more_rows_than_the_limit_is_an_error() {
     let bookings = "id,date,amount,owner\nb1,2027-02-01,1,carol\nb2,2027-02-01,1,dave\n";
     let list = [("payees.csv", payees_3), ("bookings.csv", bookings)];
     without_quick_paths(|| {
-        assert_eq!(limits::with_limits(row_limit(2), || errors(&list)), [
-            "payees.csv: has 3 rows, more than the limit of 2 rows for one table"
-        ]);
+        assert_eq!(limits::with_limits(row_limit(2), || errors(&list)), ["payees.csv: has 3 rows, more than the limit of 2 rows for one table"]);
     });
 }
 
@@ -1148,9 +911,10 @@ fn a_table_with_more_rows_than_the_limit_is_an_error() {
 fn a_json_table_with_more_rows_than_the_limit_is_an_error() {
     let json = r#"{"payees": [{"id": "alice"}, {"id": "bob"}], "bookings": [{"id": "b1", "date": "2027-02-01", "amount": 1, "owner": "alice"}]}"#;
     assert!(limits::with_limits(row_limit(2), || load_json_str("data.json", json, &schema())).is_ok());
-    assert_eq!(limits::with_limits(row_limit(1), || json_errors(json, &schema())), [
-        "data.json: payees: has 2 rows, more than the limit of 1 rows for one table"
-    ]);
+    assert_eq!(
+        limits::with_limits(row_limit(1), || json_errors(json, &schema())),
+        ["data.json: payees: has 2 rows, more than the limit of 1 rows for one table"]
+    );
 }
 
 #[test]
@@ -1158,13 +922,15 @@ fn data_in_memory_larger_than_the_limit_is_an_error() {
     let limit = u64::try_from(BOOKINGS.len()).unwrap();
     let list = [("data/payees.csv", PAYEES), ("data/bookings.csv", BOOKINGS)];
     assert!(limits::with_limits(size_limit(limit), || load(&list)).is_ok());
-    assert_eq!(limits::with_limits(size_limit(limit - 1), || errors(&list)), [
-        format!("data/bookings.csv: is {limit} bytes, more than the limit of {} bytes for one data file", limit - 1)
-    ]);
+    assert_eq!(
+        limits::with_limits(size_limit(limit - 1), || errors(&list)),
+        [format!("data/bookings.csv: is {limit} bytes, more than the limit of {} bytes for one data file", limit - 1)]
+    );
     let json = r#"{"payees": [{"id": "alice"}], "bookings": []}"#;
-    assert_eq!(limits::with_limits(size_limit(10), || json_errors(json, &schema())), [
-        format!("data.json: is {} bytes, more than the limit of 10 bytes for one data file", json.len())
-    ]);
+    assert_eq!(
+        limits::with_limits(size_limit(10), || json_errors(json, &schema())),
+        [format!("data.json: is {} bytes, more than the limit of 10 bytes for one data file", json.len())]
+    );
 }
 
 #[test]
@@ -1179,10 +945,13 @@ fn a_data_file_larger_than_the_limit_is_refused_before_it_is_read() {
     let started = std::time::Instant::now();
     let shown = load_path(&folder, &schema()).unwrap_err().to_string();
     assert!(started.elapsed() < std::time::Duration::from_secs(5), "took {:?}", started.elapsed());
-    assert_eq!(shown, format!(
-        "{}: is 2147483649 bytes (2.0 GiB), more than the limit of 2147483648 bytes (2.0 GiB) for one data file",
-        folder.join("bookings.csv").display()
-    ));
+    assert_eq!(
+        shown,
+        format!(
+            "{}: is 2147483649 bytes (2.0 GiB), more than the limit of 2147483648 bytes (2.0 GiB) for one data file",
+            folder.join("bookings.csv").display()
+        )
+    );
     // A JSON data set too.
     let json = folder.join("data.json");
     std::fs::File::create(&json).unwrap().set_len(MAX_DATA_FILE_BYTES + 1).unwrap();
@@ -1196,14 +965,8 @@ fn a_data_file_larger_than_the_limit_is_refused_before_it_is_read() {
     std::fs::write(folder.join("bookings.csv"), BOOKINGS).unwrap();
     let limit = u64::try_from(BOOKINGS.len()).unwrap();
     assert!(limits::with_limits(size_limit(limit), || load_path(&folder, &schema())).is_ok());
-    let shown = limits::with_limits(size_limit(limit - 1), || load_path(&folder, &schema()))
-        .unwrap_err()
-        .to_string();
-    assert_eq!(shown, format!(
-        "{}: is {limit} bytes, more than the limit of {} bytes for one data file",
-        folder.join("bookings.csv").display(),
-        limit - 1
-    ));
+    let shown = limits::with_limits(size_limit(limit - 1), || load_path(&folder, &schema())).unwrap_err().to_string();
+    assert_eq!(shown, format!("{}: is {limit} bytes, more than the limit of {} bytes for one data file", folder.join("bookings.csv").display(), limit - 1));
     std::fs::remove_dir_all(&folder).unwrap();
 }
 
@@ -1215,21 +978,15 @@ fn a_data_file_of_unknown_size_stops_at_the_limit() {
     if !endless.exists() {
         return;
     }
-    let shown = limits::with_limits(size_limit(4096), || load_path(endless, &schema()))
-        .unwrap_err()
-        .to_string();
-    assert_eq!(
-        shown,
-        "/dev/zero: has more bytes, more than the limit of 4096 bytes (4.0 KiB) for one data file"
-    );
+    let shown = limits::with_limits(size_limit(4096), || load_path(endless, &schema())).unwrap_err().to_string();
+    assert_eq!(shown, "/dev/zero: has more bytes, more than the limit of 4096 bytes (4.0 KiB) for one data file");
 }
 
 // ---- From disk -----------------------------------------------------------------------
 
 /// A fresh folder under the system temp folder (tests write there; the loader never writes).
 fn temp_folder(name: &str) -> std::path::PathBuf {
-    let folder =
-        std::env::temp_dir().join(format!("payplan-data-test-{}-{name}", std::process::id()));
+    let folder = std::env::temp_dir().join(format!("payplan-data-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&folder);
     std::fs::create_dir_all(&folder).unwrap();
     folder
@@ -1241,39 +998,36 @@ fn load_path_reads_a_folder_or_a_json_file() {
     std::fs::write(folder.join("payees.csv"), PAYEES).unwrap();
     std::fs::write(folder.join("booking.csv"), BOOKINGS).unwrap();
     let shown = load_path(&folder, &schema()).unwrap_err().to_string();
-    assert_eq!(shown, format!(
-        "{}: is missing; every data set needs payees.csv and bookings.csv (the folder has booking.csv; rename it to bookings.csv)",
-        folder.join("bookings.csv").display()
-    ));
+    assert_eq!(
+        shown,
+        format!(
+            "{}: is missing; every data set needs payees.csv and bookings.csv (the folder has booking.csv; rename it to bookings.csv)",
+            folder.join("bookings.csv").display()
+        )
+    );
     std::fs::write(folder.join("bookings.csv"), BOOKINGS).unwrap();
     assert_eq!(load_path(&folder, &schema()).unwrap().bookings.len(), 2);
     assert_eq!(
         load_path(&folder.join("bookings.csv"), &schema()).unwrap_err().to_string(),
-        format!("{}: is one CSV file, not a data set (pass the folder that holds payees.csv, bookings.csv and the other files)", folder.join("bookings.csv").display())
+        format!(
+            "{}: is one CSV file, not a data set (pass the folder that holds payees.csv, bookings.csv and the other files)",
+            folder.join("bookings.csv").display()
+        )
     );
 
     let json = folder.join("data.json");
     std::fs::write(&json, r#"{"payees": [{"id": "alice"}], "bookings": []}"#).unwrap();
     assert_eq!(load_path(&json, &schema()).unwrap().payees.len(), 1);
     let missing = folder.join("nothing-here");
-    assert_eq!(
-        load_path(&missing, &schema()).unwrap_err().to_string(),
-        format!("{}: does not exist", missing.display())
-    );
+    assert_eq!(load_path(&missing, &schema()).unwrap_err().to_string(), format!("{}: does not exist", missing.display()));
     std::fs::remove_dir_all(&folder).unwrap();
 }
 
 #[test]
 fn unused_period_label_kinds_still_parse() {
-    let facts = load_ok(&with(
-        "quotas.csv",
-        "payee,quota,period,amount\nalice,q,M12,1\nalice,q,H2,1\nalice,q,Y1,1\nalice,q,Q4,1\n",
-    ));
+    let facts = load_ok(&with("quotas.csv", "payee,quota,period,amount\nalice,q,M12,1\nalice,q,H2,1\nalice,q,Y1,1\nalice,q,Q4,1\n"));
     let labels: Vec<PeriodLabel> = facts.quotas.iter().map(|q| q.period).collect();
-    assert_eq!(
-        labels.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        ["M12", "Q4", "H2", "Y1"]
-    );
+    assert_eq!(labels.iter().map(ToString::to_string).collect::<Vec<_>>(), ["M12", "Q4", "H2", "Y1"]);
 }
 
 // ---- No panics -----------------------------------------------------------------------
@@ -1282,9 +1036,7 @@ fn unused_period_label_kinds_still_parse() {
 fn mutate(bytes: &[u8], state: &mut u64) -> Vec<u8> {
     const INTERESTING: &[u8] = b",\"\n\r\0\xff\xef-.9e%  EUR{}[]:0Q1M13Y";
     let mut next = || {
-        *state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        *state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         usize::try_from(*state >> 33).unwrap()
     };
     let mut out = bytes.to_vec();
@@ -1306,18 +1058,15 @@ fn mutate(bytes: &[u8], state: &mut u64) -> Vec<u8> {
 #[test]
 fn mutated_inputs_never_panic() {
     let mut schema = schema();
-    schema.booking_fields = vec![
-        ("seats".into(), FieldType::Number),
-        ("discount".into(), FieldType::Money),
-    ];
-    schema.payee_fields = vec![
-        ("hired".into(), FieldType::Date),
-        ("remote".into(), FieldType::Bool),
-    ];
+    schema.booking_fields = vec![("seats".into(), FieldType::Number), ("discount".into(), FieldType::Money)];
+    schema.payee_fields = vec![("hired".into(), FieldType::Date), ("remote".into(), FieldType::Bool)];
     schema.needs_quotas = true;
     let tables = [
         ("payees.csv", "id,manager,start_date,end_date,target_incentive,hired,remote\nalice,bob,2027-01-01,,50000,2020-01-01,true\nbob,,,,1 USD,,false\n"),
-        ("bookings.csv", "id,date,amount,currency,owner,cancel_date,seats,discount\nb1,2027-02-01,1000 EUR,,alice,,3,5 EUR\nb2,2027-02-01,\"1,000\",USD,bob,2027-03-01,,\n"),
+        (
+            "bookings.csv",
+            "id,date,amount,currency,owner,cancel_date,seats,discount\nb1,2027-02-01,1000 EUR,,alice,,3,5 EUR\nb2,2027-02-01,\"1,000\",USD,bob,2027-03-01,,\n",
+        ),
         ("splits.csv", "booking,payee,share\nb1,alice,60%\nb1,bob,0.4\n"),
         ("quotas.csv", "payee,quota,period,amount\nalice,bookings,Q1,100\nbob,bookings,M12,1\n"),
         ("fx.csv", "currency,date,rate\nEUR,2027-01-01,1.1\n"),
@@ -1348,24 +1097,13 @@ fn quoted_cells_load_like_plain_ones_with_physical_lines() {
     let quoted_bookings = "id,date,amount,currency,owner,status\n\
         \"b1\",\"2027-02-01\",\"1000\",\"USD\",\"alice\",\"won, finally\"\n\
         b2,2027-03-01,2000,USD,\"bob\",\"won\"\n";
-    let plain_bookings =
-        "id,date,amount,currency,owner,status\nb1,2027-02-01,1000,USD,alice,won\nb2,2027-03-01,2000,USD,bob,won\n";
+    let plain_bookings = "id,date,amount,currency,owner,status\nb1,2027-02-01,1000,USD,alice,won\nb2,2027-03-01,2000,USD,bob,won\n";
     let quoted = load_ok(&[("payees.csv", quoted_payees), ("bookings.csv", quoted_bookings)]);
     let plain = load_ok(&[("payees.csv", plain_payees), ("bookings.csv", plain_bookings)]);
 
     let names: Vec<Option<&str>> = quoted.payees.iter().map(|p| p.name.as_deref()).collect();
-    assert_eq!(
-        names,
-        [
-            Some("Archer, Alice \"Al\"\nof Accounts"),
-            Some("Bob"),
-            Some("Carol\r\nCooper")
-        ]
-    );
-    assert_eq!(
-        quoted.bookings[0].status.as_deref(),
-        Some("won, finally")
-    );
+    assert_eq!(names, [Some("Archer, Alice \"Al\"\nof Accounts"), Some("Bob"), Some("Carol\r\nCooper")]);
+    assert_eq!(quoted.bookings[0].status.as_deref(), Some("won, finally"));
     // Physical lines: alice's record spans lines 2-3, carol's 5-6.
     let lines: Vec<u32> = quoted.payees.iter().map(|p| p.origin.line).collect();
     assert_eq!(lines, [2, 4, 5]);
@@ -1384,10 +1122,7 @@ fn quoted_cells_load_like_plain_ones_with_physical_lines() {
     // An error after a multi-line cell names its physical line.
     let lines = errors(&[
         ("payees.csv", quoted_payees),
-        (
-            "bookings.csv",
-            "id,date,amount,owner\n\"b1\",2027-02-01,1000,\"alice\"\n\"b2\",2027-02-30,\"1\n000\",bob\nb3,2027-01-01,5,\"dave\"\n",
-        ),
+        ("bookings.csv", "id,date,amount,owner\n\"b1\",2027-02-01,1000,\"alice\"\n\"b2\",2027-02-30,\"1\n000\",bob\nb3,2027-01-01,5,\"dave\"\n"),
     ]);
     assert_eq!(
         lines,
@@ -1424,14 +1159,23 @@ fn quick_paths_give_what_the_general_paths_give() {
     schema.payee_fields = vec![("region".into(), FieldType::Text)];
     schema.needs_quotas = true;
     let tables = [
-        ("payees.csv", "id,name,manager,target_incentive,region\nalice,\"Archer, Alice\",,50000,EMEA\nbob,Bob,alice,1 USD,\ncarol,Carol,bob,,a-region-with-a-long-name\n"),
-        ("bookings.csv", "id,date,amount,currency,owner,status,cancel_date,account,product,seats,list_price,signed,renewal\n\
+        (
+            "payees.csv",
+            "id,name,manager,target_incentive,region\nalice,\"Archer, Alice\",,50000,EMEA\nbob,Bob,alice,1 USD,\ncarol,Carol,bob,,a-region-with-a-long-name\n",
+        ),
+        (
+            "bookings.csv",
+            "id,date,amount,currency,owner,status,cancel_date,account,product,seats,list_price,signed,renewal\n\
             b1,2027-02-01,1000,EUR,alice,won,,acme,Security,3,5,2027-01-01,true\n\
             b2,2027-02-01,1000 EUR,,bob,pending,2027-03-01,acme,Security,,5 EUR,,false\n\
             b3,2027-03-01,-0,USD,carol,won,,globex,A product with a long name,007,,,\n\
             b4,2027-04-01,123456789012345678,USD,alice,,,,\"Compute, large\",1.5,0.50,2028-02-29,\n\
-            b5,2027-05-01,1234567890123456789.25,,bob,won,,acme,,,,,\n"),
-        ("splits.csv", "booking,payee,share\nb1,alice,60%\nb1,bob,0.4\nb2,carol,100%\nb4,alice,33.3333333333333333333333333%\nb4,bob,66.6666666666666666666666667%\n"),
+            b5,2027-05-01,1234567890123456789.25,,bob,won,,acme,,,,,\n",
+        ),
+        (
+            "splits.csv",
+            "booking,payee,share\nb1,alice,60%\nb1,bob,0.4\nb2,carol,100%\nb4,alice,33.3333333333333333333333333%\nb4,bob,66.6666666666666666666666667%\n",
+        ),
         ("quotas.csv", "payee,quota,period,amount\nalice,bookings,Q1,100\nbob,bookings,M12,1\n"),
         ("fx.csv", "currency,date,rate\nEUR,2027-01-01,1.1\nUSD,2027-01-01,1\n"),
         ("accounts.csv", "account,payee,from,to\nacme,alice,2027-01-01,2027-06-30\nacme,bob,2027-07-01,\n"),
@@ -1441,10 +1185,7 @@ fn quick_paths_give_what_the_general_paths_give() {
                      {"id": "b2", "date": "2027-02-01", "amount": "1000", "owner": "bob", "status": "won", "renewal": true}],
         "splits": [{"booking": "b1", "payee": "alice", "share": "60%"}, {"booking": "b1", "payee": "bob", "share": 0.4}],
         "quotas": [{"payee": "alice", "quota": "q", "period": "Q1", "amount": 1}], "fx": [{"currency": "EUR", "date": "2027-01-01", "rate": 1.1}]}"#;
-    let files: Vec<(String, Vec<u8>)> = tables
-        .iter()
-        .map(|(name, text)| (name.to_string(), text.as_bytes().to_vec()))
-        .collect();
+    let files: Vec<(String, Vec<u8>)> = tables.iter().map(|(name, text)| (name.to_string(), text.as_bytes().to_vec())).collect();
     assert!(load_csv_files(&files, &schema).is_ok());
     same_without_quick_paths(&files, json, &schema);
     let mut state = 11;
@@ -1457,11 +1198,8 @@ fn quick_paths_give_what_the_general_paths_give() {
 
 /// The benchmark's generator, beside the repository or at /work/shared.
 fn gen_data_script() -> Option<std::path::PathBuf> {
-    let beside_repo =
-        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench/gen_data.py");
-    [beside_repo, "/work/shared/bench/gen_data.py".into()]
-        .into_iter()
-        .find(|path| path.is_file())
+    let beside_repo = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench/gen_data.py");
+    [beside_repo, "/work/shared/bench/gen_data.py".into()].into_iter().find(|path| path.is_file())
 }
 
 #[test]
@@ -1471,21 +1209,13 @@ fn the_small_benchmark_set_loads_the_same_by_every_path() {
         return;
     };
     let folder = temp_folder("bench");
-    let generated = std::process::Command::new("python3")
-        .arg(&script)
-        .args(["--payees", "500", "--bookings", "20000", "--out"])
-        .arg(&folder)
-        .output();
+    let generated = std::process::Command::new("python3").arg(&script).args(["--payees", "500", "--bookings", "20000", "--out"]).arg(&folder).output();
     if !generated.as_ref().is_ok_and(|output| output.status.success()) {
         eprintln!("note: python3 could not run {}; the benchmark set is not checked", script.display());
         return;
     }
     // The schema of shared/bench/reference.plan.
-    let schema = Schema {
-        booking_fields: vec![("product".to_string(), FieldType::Text)],
-        needs_quotas: true,
-        ..schema()
-    };
+    let schema = Schema { booking_fields: vec![("product".to_string(), FieldType::Text)], needs_quotas: true, ..schema() };
     let facts = load_path(&folder, &schema).unwrap();
     assert_eq!((facts.payees.len(), facts.bookings.len()), (500, 20000));
     assert!(facts.splits.len() > 1000 && facts.quotas.len() > 100 && facts.accounts.len() > 100);

@@ -15,10 +15,7 @@ use crate::hash::{FxHashMap, TextSet};
 use crate::suggest;
 use crate::table::{SourceKind, Table};
 use chrono::NaiveDate;
-use payplan_facts::{
-    AccountOwner, Booking, Currency, Facts, FieldValue, Origin, Payee, PeriodLabel, PeriodValue,
-    Schema, Split, Tables,
-};
+use payplan_facts::{AccountOwner, Booking, Currency, Facts, FieldValue, Origin, Payee, PeriodLabel, PeriodValue, Schema, Split, Tables};
 use rust_decimal::Decimal;
 use std::cell::OnceCell;
 use std::cmp::Ordering;
@@ -35,13 +32,7 @@ const MAX_LISTED_ROWS: usize = 10;
 /// rows are put in line order afterwards. So checks of one table's rows may be done in
 /// one pass (a booking's owner, then its fx rates) as long as each row's own errors
 /// keep that order.
-pub(crate) fn validate(
-    mut built: Built,
-    schema: &Schema,
-    kind: SourceKind,
-    unreadable: &BTreeSet<Table>,
-    errors: &mut Errors,
-) -> Facts {
+pub(crate) fn validate(mut built: Built, schema: &Schema, kind: SourceKind, unreadable: &BTreeSet<Table>, errors: &mut Errors) -> Facts {
     sort_rows(&mut built);
     let built = built;
     let mut check = Checker { kind, errors };
@@ -58,30 +49,16 @@ pub(crate) fn validate(
     let booking_ids = (!unreadable.contains(&Table::Bookings)).then(|| {
         check.unique_ids(
             Table::Bookings,
-            built
-                .bookings
-                .iter()
-                .map(|booking| (booking.id.as_str(), &booking.origin)),
+            built.bookings.iter().map(|booking| (booking.id.as_str(), &booking.origin)),
             !built.bookings_out_of_order,
             &built.failed_booking_ids,
         );
         // Looked up in the bookings themselves, which are in id order now.
-        let mut failed: Vec<&str> = built
-            .failed_booking_ids
-            .iter()
-            .map(|(id, _)| id.as_str())
-            .collect();
+        let mut failed: Vec<&str> = built.failed_booking_ids.iter().map(|(id, _)| id.as_str()).collect();
         failed.sort_unstable();
-        KnownRows::Bookings {
-            rows: &built.bookings,
-            failed,
-        }
+        KnownRows::Bookings { rows: &built.bookings, failed }
     });
-    let payee_ids = KnownIds::new(
-        payee_ids.map(KnownRows::hashed),
-        Table::Payees,
-        "payee",
-    );
+    let payee_ids = KnownIds::new(payee_ids.map(KnownRows::hashed), Table::Payees, "payee");
     let booking_ids = KnownIds::new(booking_ids, Table::Bookings, "booking");
 
     // References, table by table; a split row's booking before its payee, as the row
@@ -95,27 +72,15 @@ pub(crate) fn validate(
     let fx_unreadable = built.fx_row_without_currency || unreadable.contains(&Table::Fx);
     let fx_dates = (!fx_unreadable).then(|| fx_dates_by_currency(&built));
     for (booking, &from_amount) in built.bookings.iter().zip(&built.currency_from_amount) {
-        check.reference(
-            Table::Bookings,
-            &booking.origin,
-            "owner",
-            &booking.owner,
-            &payee_ids,
-        );
+        check.reference(Table::Bookings, &booking.origin, "owner", &booking.owner, &payee_ids);
         if let Some(fx_dates) = &fx_dates {
             let column = if from_amount { "amount" } else { "currency" };
-            let money_fields = schema
-                .booking_fields
-                .iter()
-                .zip(&booking.fields)
-                .filter_map(|((name, _), value)| match value {
-                    Some(FieldValue::Money(_, currency)) => Some((name.as_str(), *currency)),
-                    _ => None,
-                });
-            for (column, currency) in std::iter::once((column, booking.currency)).chain(money_fields)
-            {
-                let skip = currency == schema.currency
-                    || built.currencies_with_bad_fx_rows.contains(&currency);
+            let money_fields = schema.booking_fields.iter().zip(&booking.fields).filter_map(|((name, _), value)| match value {
+                Some(FieldValue::Money(_, currency)) => Some((name.as_str(), *currency)),
+                _ => None,
+            });
+            for (column, currency) in std::iter::once((column, booking.currency)).chain(money_fields) {
+                let skip = currency == schema.currency || built.currencies_with_bad_fx_rows.contains(&currency);
                 if !skip {
                     check.fx_rate_exists(&booking.origin, column, currency, booking.date, fx_dates);
                 }
@@ -123,10 +88,7 @@ pub(crate) fn validate(
         }
     }
     check.split_references(&built.splits, &booking_ids, &payee_ids);
-    for (table, rows) in [
-        (Table::Quotas, &built.quotas),
-        (Table::Metrics, &built.metrics),
-    ] {
+    for (table, rows) in [(Table::Quotas, &built.quotas), (Table::Metrics, &built.metrics)] {
         for row in rows {
             check.reference(table, &row.origin, "payee", &row.payee, &payee_ids);
         }
@@ -134,29 +96,15 @@ pub(crate) fn validate(
     for row in &built.accounts {
         check.reference(Table::Accounts, &row.origin, "payee", &row.payee, &payee_ids);
     }
-    for Reference {
-        table,
-        origin,
-        column,
-        id,
-        target,
-    } in &built.failed_references
-    {
-        let known = if *target == Table::Bookings {
-            &booking_ids
-        } else {
-            &payee_ids
-        };
+    for Reference { table, origin, column, id, target } in &built.failed_references {
+        let known = if *target == Table::Bookings { &booking_ids } else { &payee_ids };
         check.reference(*table, origin, column, id, known);
     }
     check.manager_cycles(&built.payees, &payee_ids);
 
     check.split_rows(&built.splits, &built.bookings_with_bad_split_rows);
 
-    for (table, rows, name_column) in [
-        (Table::Quotas, &built.quotas, "quota"),
-        (Table::Metrics, &built.metrics, "metric"),
-    ] {
+    for (table, rows, name_column) in [(Table::Quotas, &built.quotas, "quota"), (Table::Metrics, &built.metrics, "metric")] {
         check.unique_period_values(table, rows, name_column);
     }
 
@@ -200,16 +148,10 @@ struct KnownIds<'a> {
 enum KnownRows<'a> {
     /// Every id, sorted and distinct, and hashed for lookups at random (payees: owners,
     /// managers and split payees name them in any order).
-    Hashed {
-        sorted: Vec<&'a str>,
-        hashed: TextSet<'a>,
-    },
+    Hashed { sorted: Vec<&'a str>, hashed: TextSet<'a> },
     /// The bookings in id order (repeats side by side), and the ids of booking rows
     /// that failed, sorted.
-    Bookings {
-        rows: &'a [Booking],
-        failed: Vec<&'a str>,
-    },
+    Bookings { rows: &'a [Booking], failed: Vec<&'a str> },
 }
 
 impl<'a> KnownRows<'a> {
@@ -224,12 +166,7 @@ impl<'a> KnownRows<'a> {
 
 impl<'a> KnownIds<'a> {
     fn new(rows: Option<KnownRows<'a>>, table: Table, noun: &'static str) -> KnownIds<'a> {
-        KnownIds {
-            rows,
-            folded: OnceCell::new(),
-            table,
-            noun,
-        }
+        KnownIds { rows, folded: OnceCell::new(), table, noun }
     }
 
     /// The sorted distinct ids, when they are kept as such.
@@ -245,10 +182,7 @@ impl<'a> KnownIds<'a> {
         match &self.rows {
             None => true,
             Some(KnownRows::Hashed { hashed, .. }) => hashed.contains(id),
-            Some(KnownRows::Bookings { rows, failed }) => {
-                rows.binary_search_by(|row| row.id.as_str().cmp(id)).is_ok()
-                    || failed.binary_search(&id).is_ok()
-            }
+            Some(KnownRows::Bookings { rows, failed }) => rows.binary_search_by(|row| row.id.as_str().cmp(id)).is_ok() || failed.binary_search(&id).is_ok(),
         }
     }
 
@@ -292,18 +226,8 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn report(
-        &mut self,
-        table: Table,
-        origin: &Origin,
-        column: &str,
-        value: &str,
-        message: String,
-        help: Option<String>,
-    ) {
-        let error = DataError::at_row(origin, Some(column), message)
-            .value(Some(value.to_string()))
-            .help(help);
+    fn report(&mut self, table: Table, origin: &Origin, column: &str, value: &str, message: String, help: Option<String>) {
+        let error = DataError::at_row(origin, Some(column), message).value(Some(value.to_string())).help(help);
         self.errors.row(table, origin, error);
     }
 
@@ -324,28 +248,19 @@ impl Checker<'_> {
             }
             return self.report_repeated_ids(table, rows);
         }
-        let mut all: Vec<(&str, &Origin)> = rows
-            .chain(failed.iter().map(|(id, origin)| (id.as_str(), origin)))
-            .collect();
+        let mut all: Vec<(&str, &Origin)> = rows.chain(failed.iter().map(|(id, origin)| (id.as_str(), origin))).collect();
         all.sort_unstable_by(|a, b| a.0.cmp(b.0).then(a.1.line.cmp(&b.1.line)));
         self.report_repeated_ids(table, all.into_iter())
     }
 
     /// `unique_ids` over ids in (id, line) order: a repeat follows its first row.
-    fn report_repeated_ids<'a>(
-        &mut self,
-        table: Table,
-        ids: impl ExactSizeIterator<Item = (&'a str, &'a Origin)>,
-    ) -> Vec<&'a str> {
+    fn report_repeated_ids<'a>(&mut self, table: Table, ids: impl ExactSizeIterator<Item = (&'a str, &'a Origin)>) -> Vec<&'a str> {
         let mut distinct = Vec::with_capacity(ids.len());
         let mut first: Option<(&str, &Origin)> = None;
         for (id, origin) in ids {
             match first {
                 Some((first_id, first_origin)) if first_id == id => {
-                    let message = format!(
-                        "is a duplicate id: {} has it too",
-                        self.kind.row_label(first_origin)
-                    );
+                    let message = format!("is a duplicate id: {} has it too", self.kind.row_label(first_origin));
                     self.report(table, origin, "id", id, message, None);
                 }
                 _ => {
@@ -358,36 +273,16 @@ impl Checker<'_> {
     }
 
     /// Reports a reference whose id is not in `known`.
-    fn reference(
-        &mut self,
-        table: Table,
-        origin: &Origin,
-        column: &str,
-        id: &str,
-        known: &KnownIds,
-    ) {
+    fn reference(&mut self, table: Table, origin: &Origin, column: &str, id: &str, known: &KnownIds) {
         if known.contains(id) {
             return;
         }
         self.unknown_reference(table, origin, column, id, known);
     }
 
-    fn unknown_reference(
-        &mut self,
-        table: Table,
-        origin: &Origin,
-        column: &str,
-        id: &str,
-        known: &KnownIds,
-    ) {
-        let message = format!(
-            "is not a {} id in {}",
-            known.noun,
-            self.kind.table_label(known.table)
-        );
-        let help = known
-            .case_twin(id)
-            .map(|twin| format!("ids are compared exactly; did you mean {twin:?}?"));
+    fn unknown_reference(&mut self, table: Table, origin: &Origin, column: &str, id: &str, known: &KnownIds) {
+        let message = format!("is not a {} id in {}", known.noun, self.kind.table_label(known.table));
+        let help = known.case_twin(id).map(|twin| format!("ids are compared exactly; did you mean {twin:?}?"));
         self.report(table, origin, column, id, message, help);
     }
 
@@ -402,25 +297,12 @@ impl Checker<'_> {
                     while rows.get(next).is_some_and(|row| row.id.as_str() < booking) {
                         next += 1;
                     }
-                    let known = rows.get(next).is_some_and(|row| row.id == booking)
-                        || failed.binary_search(&booking).is_ok();
+                    let known = rows.get(next).is_some_and(|row| row.id == booking) || failed.binary_search(&booking).is_ok();
                     if !known {
-                        self.unknown_reference(
-                            Table::Splits,
-                            &split.origin,
-                            "booking",
-                            booking,
-                            bookings,
-                        );
+                        self.unknown_reference(Table::Splits, &split.origin, "booking", booking, bookings);
                     }
                 }
-                _ => self.reference(
-                    Table::Splits,
-                    &split.origin,
-                    "booking",
-                    &split.booking,
-                    bookings,
-                ),
+                _ => self.reference(Table::Splits, &split.origin, "booking", &split.booking, bookings),
             }
             self.reference(Table::Splits, &split.origin, "payee", &split.payee, payees);
         }
@@ -438,10 +320,7 @@ impl Checker<'_> {
             let Some(manager) = payee.manager.as_deref() else {
                 continue;
             };
-            if let (Some(slot), Some(manager_node)) = (
-                node(&payee.id).and_then(|payee_node| manager_of.get_mut(payee_node)),
-                node(manager),
-            ) {
+            if let (Some(slot), Some(manager_node)) = (node(&payee.id).and_then(|payee_node| manager_of.get_mut(payee_node)), node(manager)) {
                 slot.get_or_insert((manager_node, manager, &payee.origin));
             }
         }
@@ -467,8 +346,7 @@ impl Checker<'_> {
                     }
                     _ => break,
                 }
-                if let (Some(at), Some(mark)) = (position.get_mut(current), state.get_mut(current))
-                {
+                if let (Some(at), Some(mark)) = (position.get_mut(current), state.get_mut(current)) {
                     *at = path.len();
                     *mark = 1;
                 }
@@ -488,55 +366,25 @@ impl Checker<'_> {
 
     /// Reports one manager cycle (nodes as in `manager_cycles`), starting the chain at
     /// its smallest id, so the message does not depend on row order.
-    fn report_cycle(
-        &mut self,
-        cycle: &[usize],
-        ids: &[&str],
-        manager_of: &[Option<(usize, &str, &Origin)>],
-    ) {
+    fn report_cycle(&mut self, cycle: &[usize], ids: &[&str], manager_of: &[Option<(usize, &str, &Origin)>]) {
         // Nodes are positions in the sorted ids: the smallest node is the smallest id.
-        let Some(smallest) = cycle
-            .iter()
-            .enumerate()
-            .min_by_key(|(_, node)| **node)
-            .map(|(i, _)| i)
-        else {
+        let Some(smallest) = cycle.iter().enumerate().min_by_key(|(_, node)| **node).map(|(i, _)| i) else {
             return;
         };
-        let mut chain: Vec<&str> = cycle
-            .iter()
-            .cycle()
-            .skip(smallest)
-            .take(cycle.len())
-            .filter_map(|&node| ids.get(node).copied())
-            .collect();
+        let mut chain: Vec<&str> = cycle.iter().cycle().skip(smallest).take(cycle.len()).filter_map(|&node| ids.get(node).copied()).collect();
         let Some(&first) = chain.first() else { return };
         chain.push(first);
-        let Some(Some((_, manager, origin))) = cycle
-            .get(smallest)
-            .and_then(|&node| manager_of.get(node))
-        else {
+        let Some(Some((_, manager, origin))) = cycle.get(smallest).and_then(|&node| manager_of.get(node)) else {
             return;
         };
         let message = format!("makes a manager cycle: {}", chain.join(" -> "));
-        let help =
-            Some("a payee cannot manage their own manager, directly or up the chain".to_string());
+        let help = Some("a payee cannot manage their own manager, directly or up the chain".to_string());
         self.report(Table::Payees, origin, "manager", manager, message, help);
     }
 
     /// Reports a booking (or its money field) in a currency with no rate on or before its date.
-    fn fx_rate_exists(
-        &mut self,
-        origin: &Origin,
-        column: &str,
-        currency: Currency,
-        date: NaiveDate,
-        fx_dates: &BTreeMap<Currency, Vec<NaiveDate>>,
-    ) {
-        let dates = fx_dates
-            .get(&currency)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+    fn fx_rate_exists(&mut self, origin: &Origin, column: &str, currency: Currency, date: NaiveDate, fx_dates: &BTreeMap<Currency, Vec<NaiveDate>>) {
+        let dates = fx_dates.get(&currency).map(Vec::as_slice).unwrap_or_default();
         if dates.first().is_some_and(|first| *first <= date) {
             return;
         }
@@ -552,9 +400,7 @@ impl Checker<'_> {
             // The code came from a money cell: name the currency in the message instead.
             (None, format!("is in {currency}, which {message}"))
         };
-        let error = DataError::at_row(origin, Some(column), message)
-            .value(value)
-            .help(Some(help));
+        let error = DataError::at_row(origin, Some(column), message).value(value).help(Some(help));
         self.errors.row(Table::Bookings, origin, error);
     }
 
@@ -565,19 +411,8 @@ impl Checker<'_> {
         for split in splits {
             match first {
                 Some(first) if first.booking == split.booking && first.payee == split.payee => {
-                    let message = format!(
-                        "already has a split row for booking {:?} ({})",
-                        split.booking,
-                        self.kind.row_label(&first.origin)
-                    );
-                    self.report(
-                        Table::Splits,
-                        &split.origin,
-                        "payee",
-                        &split.payee,
-                        message,
-                        None,
-                    );
+                    let message = format!("already has a split row for booking {:?} ({})", split.booking, self.kind.row_label(&first.origin));
+                    self.report(Table::Splits, &split.origin, "payee", &split.payee, message, None);
                 }
                 _ => first = Some(split),
             }
@@ -594,9 +429,7 @@ impl Checker<'_> {
             rows.clear();
             rows.extend(group);
             rows.sort_unstable_by_key(|split| split.origin.line);
-            let sum = rows
-                .iter()
-                .try_fold(Decimal::ZERO, |sum, split| sum.checked_add(split.share));
+            let sum = rows.iter().try_fold(Decimal::ZERO, |sum, split| sum.checked_add(split.share));
             if sum == Some(Decimal::ONE) {
                 continue;
             }
@@ -608,36 +441,20 @@ impl Checker<'_> {
                 None => "more than 100%".to_string(),
             };
             let origins: Vec<&Origin> = rows.iter().map(|split| &split.origin).collect();
-            let message = format!(
-                "has shares summing to {shown_sum} ({}), not 100%",
-                self.list_rows(&origins)
-            );
-            self.report(
-                Table::Splits,
-                &first.origin,
-                "booking",
-                booking,
-                message,
-                None,
-            );
+            let message = format!("has shares summing to {shown_sum} ({}), not 100%", self.list_rows(&origins));
+            self.report(Table::Splits, &first.origin, "booking", booking, message, None);
         }
     }
 
     /// Quota or metric rows repeated for the same payee, name and period.
     fn unique_period_values(&mut self, table: Table, rows: &[PeriodValue], name_column: &str) {
-        let mut first_rows: FxHashMap<(&str, &str, PeriodLabel), &Origin> =
-            FxHashMap::default();
+        let mut first_rows: FxHashMap<(&str, &str, PeriodLabel), &Origin> = FxHashMap::default();
         first_rows.reserve(rows.len());
         for row in rows {
             let key = (row.payee.as_str(), row.name.as_str(), row.period);
             match first_rows.get(&key) {
                 Some(first) => {
-                    let message = format!(
-                        "already has a row for {name_column} {:?}, period {} ({})",
-                        row.name,
-                        row.period,
-                        self.kind.row_label(first)
-                    );
+                    let message = format!("already has a row for {name_column} {:?}, period {} ({})", row.name, row.period, self.kind.row_label(first));
                     self.report(table, &row.origin, "payee", &row.payee, message, None);
                 }
                 None => {
@@ -653,19 +470,8 @@ impl Checker<'_> {
         for row in &built.fx {
             match first_rows.get(&(row.currency, row.date)) {
                 Some(first) => {
-                    let message = format!(
-                        "already has a {} rate ({})",
-                        row.currency,
-                        self.kind.row_label(first)
-                    );
-                    self.report(
-                        Table::Fx,
-                        &row.origin,
-                        "date",
-                        &row.date.to_string(),
-                        message,
-                        None,
-                    );
+                    let message = format!("already has a {} rate ({})", row.currency, self.kind.row_label(first));
+                    self.report(Table::Fx, &row.origin, "date", &row.date.to_string(), message, None);
                 }
                 None => {
                     first_rows.insert((row.currency, row.date), &row.origin);
@@ -678,9 +484,7 @@ impl Checker<'_> {
     fn account_overlaps(&mut self, accounts: &[AccountOwner]) {
         // Accounts in order, each one's rows by (from, line).
         let mut rows: Vec<&AccountOwner> = accounts.iter().collect();
-        rows.sort_unstable_by(|a, b| {
-            (&a.account, a.from, a.origin.line).cmp(&(&b.account, b.from, b.origin.line))
-        });
+        rows.sort_unstable_by(|a, b| (&a.account, a.from, a.origin.line).cmp(&(&b.account, b.from, b.origin.line)));
         for group in rows.chunk_by(|a, b| a.account == b.account) {
             let Some(account) = group.first().map(|row| row.account.as_str()) else {
                 continue;
@@ -707,39 +511,15 @@ impl Checker<'_> {
     }
 
     fn report_overlap(&mut self, account: &str, a: &AccountOwner, b: &AccountOwner) {
-        let (earlier, later) = if a.origin.line <= b.origin.line {
-            (a, b)
-        } else {
-            (b, a)
-        };
+        let (earlier, later) = if a.origin.line <= b.origin.line { (a, b) } else { (b, a) };
         let describe = |row: &AccountOwner| {
-            let until = row
-                .to
-                .map_or("onwards".to_string(), |to| format!("to {to}"));
-            format!(
-                "{} ({}, {} {until})",
-                self.kind.row_label(&row.origin),
-                row.payee,
-                row.from
-            )
+            let until = row.to.map_or("onwards".to_string(), |to| format!("to {to}"));
+            format!("{} ({}, {} {until})", self.kind.row_label(&row.origin), row.payee, row.from)
         };
-        let message = format!(
-            "has overlapping owner rows: {} and {}",
-            describe(earlier),
-            describe(later)
-        );
+        let message = format!("has overlapping owner rows: {} and {}", describe(earlier), describe(later));
         let starts_later = if a.from <= b.from { b } else { a };
-        let help = starts_later.from.pred_opt().map(|day| {
-            format!("an account has one owner a day: end the earlier row on {day} at the latest")
-        });
-        self.report(
-            Table::Accounts,
-            &later.origin,
-            "account",
-            account,
-            message,
-            help,
-        );
+        let help = starts_later.from.pred_opt().map(|day| format!("an account has one owner a day: end the earlier row on {day} at the latest"));
+        self.report(Table::Accounts, &later.origin, "account", account, message, help);
     }
 
     /// `lines 2 and 3` (CSV) or `splits[0] and splits[1]` (JSON), at most `MAX_LISTED_ROWS`.
@@ -786,12 +566,7 @@ fn fx_dates_by_currency(built: &Built) -> BTreeMap<Currency, Vec<NaiveDate>> {
 /// order, unless they came in that order (a file written in id order).
 fn sort_rows(built: &mut Built) {
     if built.payees_out_of_order {
-        sort_rows_by(
-            &mut built.payees,
-            |payee| prefix_key(&payee.id),
-            |a, b| a.id.cmp(&b.id).then(a.origin.line.cmp(&b.origin.line)),
-            |_, _| {},
-        );
+        sort_rows_by(&mut built.payees, |payee| prefix_key(&payee.id), |a, b| a.id.cmp(&b.id).then(a.origin.line.cmp(&b.origin.line)), |_, _| {});
     }
     if built.bookings_out_of_order {
         let currency_from_amount = &mut built.currency_from_amount;
@@ -806,9 +581,7 @@ fn sort_rows(built: &mut Built) {
         sort_rows_by(
             &mut built.splits,
             |split| prefix_key(&split.booking),
-            |a, b| {
-                (&a.booking, &a.payee, a.origin.line).cmp(&(&b.booking, &b.payee, b.origin.line))
-            },
+            |a, b| (&a.booking, &a.payee, a.origin.line).cmp(&(&b.booking, &b.payee, b.origin.line)),
             |_, _| {},
         );
     }
@@ -828,19 +601,13 @@ fn prefix_key(text: &str) -> u64 {
 /// that decides most comparisons without reaching into the rows. Rows are large, so
 /// their order is found on (prefix, position) pairs and each row is then moved once;
 /// `swap_also` mirrors each move in a companion vector.
-fn sort_rows_by<T>(
-    rows: &mut [T],
-    prefix: impl Fn(&T) -> u64,
-    compare: impl Fn(&T, &T) -> Ordering,
-    mut swap_also: impl FnMut(usize, usize),
-) {
+fn sort_rows_by<T>(rows: &mut [T], prefix: impl Fn(&T) -> u64, compare: impl Fn(&T, &T) -> Ordering, mut swap_also: impl FnMut(usize, usize)) {
     let mut keys: Vec<(u64, usize)> = rows.iter().map(&prefix).zip(0..).collect();
     keys.sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| match (rows.get(a.1), rows.get(b.1)) {
-                (Some(x), Some(y)) => compare(x, y),
-                _ => a.1.cmp(&b.1),
-            })
+        a.0.cmp(&b.0).then_with(|| match (rows.get(a.1), rows.get(b.1)) {
+            (Some(x), Some(y)) => compare(x, y),
+            _ => a.1.cmp(&b.1),
+        })
     });
     // `order[i]`: the position of the row that belongs at `i`. Follow each cycle of the
     // permutation, marking placed positions with themselves.

@@ -3,12 +3,7 @@
 //!
 //! The suite lives in `shared/conformance`, beside the repository (or at
 //! `/work/shared/conformance`); without it these tests print a note and pass.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use chrono::NaiveDate;
 use payplan_data::load_path;
@@ -16,9 +11,7 @@ use payplan_facts::{Currency, FieldType, Schema};
 use std::path::PathBuf;
 
 /// The data-error cases of `errors/` (the others are plan or evaluation errors).
-const DATA_ERROR_CASES: &[&str] = &[
-    "12", "13", "14", "15", "16", "17", "18", "23", "24", "25", "26", "27", "29",
-];
+const DATA_ERROR_CASES: &[&str] = &["12", "13", "14", "15", "16", "17", "18", "23", "24", "25", "26", "27", "29"];
 
 /// Cases whose plan reads `quota(...)` or `metric(...)`.
 const READS_QUOTAS: &[&str] = &[
@@ -41,9 +34,7 @@ const READS_METRICS: &[&str] = &["37-mbo-metric", "29-metric-not-a-number"];
 
 fn suite() -> Option<PathBuf> {
     let beside_repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance");
-    [beside_repo, PathBuf::from("/work/shared/conformance")]
-        .into_iter()
-        .find(|path| path.is_dir())
+    [beside_repo, PathBuf::from("/work/shared/conformance")].into_iter().find(|path| path.is_dir())
 }
 
 fn day(text: &str) -> NaiveDate {
@@ -114,10 +105,7 @@ fn every_data_error_case_reports_its_fragments() {
     let cases = case_folders(suite.join("errors"));
     let mut checked = 0;
     for (name, folder) in cases {
-        if !DATA_ERROR_CASES
-            .iter()
-            .any(|number| name.starts_with(&format!("{number}-")))
-        {
+        if !DATA_ERROR_CASES.iter().any(|number| name.starts_with(&format!("{number}-"))) {
             continue;
         }
         checked += 1;
@@ -126,16 +114,8 @@ fn every_data_error_case_reports_its_fragments() {
             Ok(_) => panic!("{name}: loaded, but should fail"),
             Err(errors) => errors.to_string(),
         };
-        for fragment in expect
-            .lines()
-            .skip(1)
-            .map(str::trim)
-            .filter(|line| !line.is_empty())
-        {
-            assert!(
-                shown.to_lowercase().contains(&fragment.to_lowercase()),
-                "{name}: {fragment:?} not in:\n{shown}"
-            );
+        for fragment in expect.lines().skip(1).map(str::trim).filter(|line| !line.is_empty()) {
+            assert!(shown.to_lowercase().contains(&fragment.to_lowercase()), "{name}: {fragment:?} not in:\n{shown}");
         }
         println!("{name}:\n{shown}\n");
     }

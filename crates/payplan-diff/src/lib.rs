@@ -388,12 +388,8 @@ fn columns(header: &[&str], rows: &[Vec<String>], left: usize, indent: &str) -> 
         }
     }
     let line = |cells: &[String]| {
-        let parts: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(i, (c, w))| if i < left { format!("{c:<w$}") } else { format!("{c:>w$}") })
-            .collect();
+        let parts: Vec<String> =
+            cells.iter().zip(&widths).enumerate().map(|(i, (c, w))| if i < left { format!("{c:<w$}") } else { format!("{c:>w$}") }).collect();
         format!("{indent}{}", parts.join("  ").trim_end())
     };
     let mut out = line(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
@@ -446,7 +442,8 @@ fn table(r: &Report) -> String {
         }
     }
     let _ = writeln!(out, "\nchanges by payee and period ({} changed rows of {}):", changed.len(), r.rows.len());
-    let rows: Vec<Vec<String>> = changed.iter().map(|x| vec![x.payee.clone(), x.period.clone(), x.line.clone(), r.amount(x.old), r.amount(x.new), r.signed(x.delta())]).collect();
+    let rows: Vec<Vec<String>> =
+        changed.iter().map(|x| vec![x.payee.clone(), x.period.clone(), x.line.clone(), r.amount(x.old), r.amount(x.new), r.signed(x.delta())]).collect();
     out.push_str(&columns(&["payee", "period", "line", "old", "new", "delta"], &rows, 3, "  "));
     out
 }
@@ -472,7 +469,13 @@ fn markdown(r: &Report) -> String {
     let payout = r.payout();
     let changed = r.changed_rows();
     if changed.is_empty() && r.only_old.is_empty() && r.only_new.is_empty() {
-        let _ = writeln!(out, "No payout changes: every line of every payee is the same ({} payees, total payout {} {}).", r.payees.len(), r.amount(payout.new), r.currency);
+        let _ = writeln!(
+            out,
+            "No payout changes: every line of every payee is the same ({} payees, total payout {} {}).",
+            r.payees.len(),
+            r.amount(payout.new),
+            r.currency
+        );
         return out;
     }
     let _ = writeln!(
@@ -501,7 +504,8 @@ fn markdown(r: &Report) -> String {
     }
     if !r.sign_changes.is_empty() {
         let _ = writeln!(out, "\n#### Term totals that change sign\n");
-        let rows: Vec<Vec<String>> = r.sign_changes.iter().map(|s| vec![format!("`{}`", s.payee), format!("`{}`", s.line), r.amount(s.old), r.amount(s.new)]).collect();
+        let rows: Vec<Vec<String>> =
+            r.sign_changes.iter().map(|s| vec![format!("`{}`", s.payee), format!("`{}`", s.line), r.amount(s.old), r.amount(s.new)]).collect();
         md_table(&mut out, &["payee", "line", "old", "new"], &rows, 2);
     }
     if !r.cap_crossings.is_empty() {
@@ -511,7 +515,10 @@ fn markdown(r: &Report) -> String {
         }
     }
     let _ = writeln!(out);
-    let rows: Vec<Vec<String>> = changed.iter().map(|x| vec![format!("`{}`", x.payee), x.period.clone(), format!("`{}`", x.line), r.amount(x.old), r.amount(x.new), r.signed(x.delta())]).collect();
+    let rows: Vec<Vec<String>> = changed
+        .iter()
+        .map(|x| vec![format!("`{}`", x.payee), x.period.clone(), format!("`{}`", x.line), r.amount(x.old), r.amount(x.new), r.signed(x.delta())])
+        .collect();
     let fold = rows.len() > MARKDOWN_FOLD;
     if fold {
         let _ = writeln!(out, "<details><summary>Changes by payee and period ({} changed rows of {})</summary>\n", changed.len(), r.rows.len());
@@ -536,7 +543,17 @@ fn csv_field(text: &str) -> String {
 fn csv(r: &Report) -> String {
     let mut out = String::from("payee,period,line,old,new,delta,currency\n");
     for x in &r.rows {
-        let _ = writeln!(out, "{},{},{},{},{},{},{}", csv_field(&x.payee), csv_field(&x.period), csv_field(&x.line), r.plain(x.old), r.plain(x.new), r.plain(x.delta()), r.currency);
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{}",
+            csv_field(&x.payee),
+            csv_field(&x.period),
+            csv_field(&x.line),
+            r.plain(x.old),
+            r.plain(x.new),
+            r.plain(x.delta()),
+            r.currency
+        );
     }
     out
 }

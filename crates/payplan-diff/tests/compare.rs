@@ -31,7 +31,10 @@ fn plan(rate: &str, cap: &str) -> payplan_ir::Plan {
 fn facts(plan: &payplan_ir::Plan) -> payplan_facts::Facts {
     let files = vec![
         ("payees.csv".to_string(), b"id,role\nann,AE\nbob,AE\ncat,AE\n".to_vec()),
-        ("bookings.csv".to_string(), b"id,date,amount,owner,status\nb1,2027-02-01,100000,ann,won\nb2,2027-08-01,50000,bob,won\nb3,2027-03-01,-20000,cat,won\n".to_vec()),
+        (
+            "bookings.csv".to_string(),
+            b"id,date,amount,owner,status\nb1,2027-02-01,100000,ann,won\nb2,2027-08-01,50000,bob,won\nb3,2027-03-01,-20000,cat,won\n".to_vec(),
+        ),
     ];
     payplan_data::load_csv_files(&files, &plan.schema()).unwrap()
 }

@@ -74,7 +74,8 @@ pub fn credit_parts(plan: &Plan, facts: &Facts) -> Result<(Vec<Vec<Entry>>, usiz
         use rayon::prelude::*;
         let parts = rayon::current_num_threads().max(1) * 4;
         let size = facts.bookings.len().div_ceil(parts).max(1);
-        let ranges: Vec<std::ops::Range<usize>> = (0..facts.bookings.len()).step_by(size).map(|start| start..(start + size).min(facts.bookings.len())).collect();
+        let ranges: Vec<std::ops::Range<usize>> =
+            (0..facts.bookings.len()).step_by(size).map(|start| start..(start + size).min(facts.bookings.len())).collect();
         ranges.into_par_iter().map(|range| credit_bookings(plan, facts, range)).collect()
     };
     #[cfg(not(feature = "parallel"))]
@@ -180,7 +181,13 @@ fn credit_bookings(plan: &Plan, facts: &Facts, bookings: std::ops::Range<usize>)
                         if let (Some(days), Some(cancel)) = (rule.clawback_days, booking.cancel_date) {
                             if cancel.signed_duration_since(date).num_days() <= days {
                                 if cancel >= plan.term_start && cancel <= plan.term_end {
-                                    entries.push(Entry { date: cancel, amount: -entry.amount, original_amount: -entry.original_amount, reversal: true, ..entry });
+                                    entries.push(Entry {
+                                        date: cancel,
+                                        amount: -entry.amount,
+                                        original_amount: -entry.original_amount,
+                                        reversal: true,
+                                        ..entry
+                                    });
                                 } else {
                                     outside_term += 1;
                                 }
@@ -207,8 +214,8 @@ fn sort_in_processing_order(entries: &mut [Entry]) {
     // (under 2^22 up to year 9999); the indices fit their fields for any data set that
     // fits in memory (checked: otherwise a plain stable sort).
     let fits = |n: usize, bits: u32| n < (1usize << bits);
-    let packable = fits(entries.len(), 32)
-        && entries.iter().all(|e| fits(e.booking, 32) && fits(e.payee, 24) && fits(e.rule, 16) && e.date.num_days_from_ce() >= 0);
+    let packable =
+        fits(entries.len(), 32) && entries.iter().all(|e| fits(e.booking, 32) && fits(e.payee, 24) && fits(e.rule, 16) && e.date.num_days_from_ce() >= 0);
     if !packable {
         entries.sort_by_key(Entry::order_key);
         return;

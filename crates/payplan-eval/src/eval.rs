@@ -58,7 +58,6 @@ impl<'a> PayeeScope<'a> {
             targets: None,
         }
     }
-
 }
 
 /// Evaluates lowered expressions against facts.
@@ -305,7 +304,12 @@ impl<'a> Evaluator<'a> {
                 }
                 Value::Bool(found)
             }
-            ExprKind::Binary(op @ (BinaryOp::Eq | BinaryOp::Ne), a, b) if matches!((&a.kind, &b.kind), (ExprKind::Booking(_), ExprKind::Const(Value::Text(_))) | (ExprKind::Const(Value::Text(_)), ExprKind::Booking(_))) => {
+            ExprKind::Binary(op @ (BinaryOp::Eq | BinaryOp::Ne), a, b)
+                if matches!(
+                    (&a.kind, &b.kind),
+                    (ExprKind::Booking(_), ExprKind::Const(Value::Text(_))) | (ExprKind::Const(Value::Text(_)), ExprKind::Booking(_))
+                ) =>
+            {
                 // `booking.status == "won"`: the column is compared where it lies.
                 let (field, constant) = match (&a.kind, &b.kind) {
                     (ExprKind::Booking(field), ExprKind::Const(Value::Text(c))) | (ExprKind::Const(Value::Text(c)), ExprKind::Booking(field)) => (*field, c),
@@ -448,11 +452,8 @@ impl<'a> Evaluator<'a> {
         let mut used = Vec::new();
         for row in rows.get(start..).unwrap_or(&[]).iter().take_while(|r| r.payee == payee.id && r.name == name) {
             let Some((row_start, row_end)) = row.period.span(self.plan.term_start) else { continue };
-            let in_scope = if in_period {
-                row_start >= period.start && row_end <= period.end
-            } else {
-                row_start >= self.plan.term_start && row_start <= period.end
-            };
+            let in_scope =
+                if in_period { row_start >= period.start && row_end <= period.end } else { row_start >= self.plan.term_start && row_start <= period.end };
             if !in_scope {
                 continue;
             }
@@ -508,9 +509,10 @@ impl<'a> Evaluator<'a> {
                     } else if currency == b.currency {
                         view.fx_rate
                     } else {
-                        self.facts.fx_rate(currency, b.date).map(|r| r.rate).ok_or_else(|| {
-                            EvalError::new(format!("no fx rate for `{currency}` on {}", b.date)).booking(describe(b))
-                        })?
+                        self.facts
+                            .fx_rate(currency, b.date)
+                            .map(|r| r.rate)
+                            .ok_or_else(|| EvalError::new(format!("no fx rate for `{currency}` on {}", b.date)).booking(describe(b)))?
                     };
                     Some(Value::Money(value::mul(amount, rate)?))
                 }

@@ -68,8 +68,16 @@ impl Invariance {
                 }
                 self.lets.get(*id).copied()
             }
-            ExprKind::Table(_, a) | ExprKind::Curve(_, a) | ExprKind::OwnerOf(a) | ExprKind::IsSet(a) | ExprKind::Abs(a) | ExprKind::Neg(a) | ExprKind::Not(a) => all(&[a]),
-            ExprKind::Min(a, b) | ExprKind::Max(a, b) | ExprKind::DaysBetween(a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::Binary(_, a, b) => all(&[a, b]),
+            ExprKind::Table(_, a)
+            | ExprKind::Curve(_, a)
+            | ExprKind::OwnerOf(a)
+            | ExprKind::IsSet(a)
+            | ExprKind::Abs(a)
+            | ExprKind::Neg(a)
+            | ExprKind::Not(a) => all(&[a]),
+            ExprKind::Min(a, b) | ExprKind::Max(a, b) | ExprKind::DaysBetween(a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::Binary(_, a, b) => {
+                all(&[a, b])
+            }
             ExprKind::In(a, list) => {
                 let mut items: Vec<&Expr> = vec![a];
                 items.extend(list.iter());

@@ -205,7 +205,13 @@ pub fn paid_entries(plan: &Plan, facts: &Facts, payee: usize) -> Result<Vec<Entr
 /// Evaluates one payee from given credit entries (in processing order), skipping
 /// crediting: for bundles, whose facts hold only what the payee's lines need. The
 /// payee is taken as eligible; the trace is recorded in `detail`, when asked.
-pub fn evaluate_entries(plan: &Plan, facts: &Facts, payee: usize, entries: &[Entry], detail: Option<trace::Detail>) -> Result<(PayeeResult, Option<trace::PayeeTrace>)> {
+pub fn evaluate_entries(
+    plan: &Plan,
+    facts: &Facts,
+    payee: usize,
+    entries: &[Entry],
+    detail: Option<trace::Detail>,
+) -> Result<(PayeeResult, Option<trace::PayeeTrace>)> {
     let record = facts.payees.get(payee).ok_or_else(|| EvalError::new("internal error: no such payee"))?;
     let refs: Vec<&Entry> = entries.iter().filter(|e| e.payee == payee && paid_on(record, e.date)).collect();
     payee::evaluate_payee(plan, facts, record, refs, &payee::component_plans(plan), detail)
@@ -262,14 +268,17 @@ fn evaluate_payees(plan: &Plan, facts: &Facts, tracing: Tracing, progress: &(dyn
                         }
                         return Err(error);
                     }
-                    unpaid.push((entry.order_key(), UnpaidCredit {
-                        booking: booking.map(|b| b.id.clone()).unwrap_or_default(),
-                        payee: payee.id.clone(),
-                        rule: plan.rules.get(entry.rule).map(|r| r.name.clone()).unwrap_or_default(),
-                        date: entry.date,
-                        amount: entry.amount,
-                        reason: reason.to_string(),
-                    }));
+                    unpaid.push((
+                        entry.order_key(),
+                        UnpaidCredit {
+                            booking: booking.map(|b| b.id.clone()).unwrap_or_default(),
+                            payee: payee.id.clone(),
+                            rule: plan.rules.get(entry.rule).map(|r| r.name.clone()).unwrap_or_default(),
+                            date: entry.date,
+                            amount: entry.amount,
+                            reason: reason.to_string(),
+                        },
+                    ));
                 }
             }
         }

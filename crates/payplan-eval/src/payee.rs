@@ -9,8 +9,8 @@ use crate::error::{EvalError, Result};
 use crate::eval::{active_days, Evaluator, PayeeScope};
 use crate::round::{holds_digits, largest_with_digits, round_exact, widest_scale};
 use crate::trace::{
-    BandTrace, BonusTrace, BookingEarnings, CapTotalTrace, ComponentTrace, Detail, EntryTrace, Ledger, MeasureValue, Part, PayeeTrace, PeriodCapTrace, PeriodTrace, Slice,
-    TermCapTrace, TierTrace,
+    BandTrace, BonusTrace, BookingEarnings, CapTotalTrace, ComponentTrace, Detail, EntryTrace, Ledger, MeasureValue, Part, PayeeTrace, PeriodCapTrace,
+    PeriodTrace, Slice, TermCapTrace, TierTrace,
 };
 use crate::value;
 use crate::{Line, LineKind, PayeeResult, PeriodLines};
@@ -144,7 +144,14 @@ pub fn component_plans(plan: &Plan) -> Vec<ComponentPlan> {
 }
 
 /// Evaluates one eligible payee over the whole term, with its trace in the detail asked.
-pub fn evaluate_payee<'a>(plan: &'a Plan, facts: &'a Facts, payee: &'a Payee, entries: Vec<&'a Entry>, components: &[ComponentPlan], detail: Option<Detail>) -> Result<(PayeeResult, Option<PayeeTrace>)> {
+pub fn evaluate_payee<'a>(
+    plan: &'a Plan,
+    facts: &'a Facts,
+    payee: &'a Payee,
+    entries: Vec<&'a Entry>,
+    components: &[ComponentPlan],
+    detail: Option<Detail>,
+) -> Result<(PayeeResult, Option<PayeeTrace>)> {
     let traced = detail.is_some();
     let mut scope = PayeeScope::new(plan, payee, entries);
     if traced {
@@ -215,7 +222,8 @@ pub fn evaluate_payee<'a>(plan: &'a Plan, facts: &'a Facts, payee: &'a Payee, en
                     }
                     None => earned,
                 };
-                let rounded = round_exact(cumulative, digits, plan.rounding).ok_or_else(|| point(too_large(&format!("the earnings of `{}` to date", component.name), cumulative, plan)))?;
+                let rounded = round_exact(cumulative, digits, plan.rounding)
+                    .ok_or_else(|| point(too_large(&format!("the earnings of `{}` to date", component.name), cumulative, plan)))?;
                 let line = value::sub(rounded, state.paid).map_err(point)?;
                 if let Some(t) = trace.as_mut() {
                     t.earned_to_date = earned;
@@ -279,7 +287,8 @@ pub fn evaluate_payee<'a>(plan: &'a Plan, facts: &'a Facts, payee: &'a Payee, en
         }
         ledger.payout = value::add(value::add(with_draw, ledger.carry).map_err(ledger_at)?, ledger.recovery).map_err(ledger_at)?;
         let recoverable = if plan.draw.as_ref().is_some_and(|d| d.kind == DrawKind::Recoverable) { ledger.draw } else { Decimal::ZERO };
-        balance = value::add(value::add(value::add(balance, recoverable).map_err(ledger_at)?, ledger.carry).map_err(ledger_at)?, ledger.recovery).map_err(ledger_at)?;
+        balance = value::add(value::add(value::add(balance, recoverable).map_err(ledger_at)?, ledger.carry).map_err(ledger_at)?, ledger.recovery)
+            .map_err(ledger_at)?;
         ledger.balance_after = balance;
         lines.push(Line { name: "carry".into(), kind: LineKind::Carry, amount: ledger.carry });
         lines.push(Line { name: "recovery".into(), kind: LineKind::Recovery, amount: ledger.recovery });
@@ -387,7 +396,15 @@ pub(crate) fn too_large(what: &str, amount: Decimal, plan: &Plan) -> EvalError {
 }
 
 /// `E(p)` of a component at the evaluator's period end.
-fn earnings(ev: &mut Evaluator<'_>, component: &Component, sum: &mut Decimal, progress: &mut Progress, invariant: bool, trace: Option<&mut ComponentTrace>, detail: Option<Detail>) -> Result<Decimal> {
+fn earnings(
+    ev: &mut Evaluator<'_>,
+    component: &Component,
+    sum: &mut Decimal,
+    progress: &mut Progress,
+    invariant: bool,
+    trace: Option<&mut ComponentTrace>,
+    detail: Option<Detail>,
+) -> Result<Decimal> {
     let plan = ev.plan;
     let period = ev.period().ok_or_else(|| EvalError::new("internal error: no such period"))?;
     match &component.kind {
@@ -656,7 +673,15 @@ fn term_cap(ev: &mut Evaluator<'_>, component: &Component, earned: Decimal) -> R
     }
 }
 
-fn entry_trace(ev: &Evaluator<'_>, entry: &Entry, position: Option<(Decimal, Decimal)>, rate: Option<Decimal>, slices: Vec<Slice>, spif_pay: Option<Decimal>, earned: Decimal) -> EntryTrace {
+fn entry_trace(
+    ev: &Evaluator<'_>,
+    entry: &Entry,
+    position: Option<(Decimal, Decimal)>,
+    rate: Option<Decimal>,
+    slices: Vec<Slice>,
+    spif_pay: Option<Decimal>,
+    earned: Decimal,
+) -> EntryTrace {
     let booking = ev.facts.bookings.get(entry.booking);
     EntryTrace {
         booking: booking.map(|b| b.id.clone()).unwrap_or_default(),
@@ -694,7 +719,9 @@ fn scaled_bands(ev: &mut Evaluator<'_>, tiers: &Tiers) -> Result<Vec<CreditBand>
         Some(divisor) => {
             let d = ev.eval_decimal(divisor, None)?;
             if d.is_zero() {
-                return Err(EvalError::new("division by zero: the tier measure divides by zero").at(divisor.span).help("the target this attainment divides by is zero; check the quota"));
+                return Err(EvalError::new("division by zero: the tier measure divides by zero")
+                    .at(divisor.span)
+                    .help("the target this attainment divides by is zero; check the quota"));
             }
             Some(d)
         }
@@ -844,7 +871,15 @@ const MAX_DECIMALS: u32 = 28;
 /// between them would otherwise miss the credit in the last digit). A slice earns the
 /// difference of `G` across its part of the move, the last what the others leave of
 /// the entry's earnings: its `amount x rate` up to the decimals `G` is held to.
-fn marginal(curve: &Curve, bands: &[CreditBand], from: Decimal, to: Decimal, at_from: Option<Decimal>, credit: Decimal, slices: Option<&mut Vec<Slice>>) -> Result<(Decimal, Decimal)> {
+fn marginal(
+    curve: &Curve,
+    bands: &[CreditBand],
+    from: Decimal,
+    to: Decimal,
+    at_from: Option<Decimal>,
+    credit: Decimal,
+    slices: Option<&mut Vec<Slice>>,
+) -> Result<(Decimal, Decimal)> {
     let at_from = match at_from {
         Some(g) => g,
         None => curve.at(bands, from)?,
@@ -916,7 +951,16 @@ fn slice(curve: &Curve, bands: &[CreditBand], from: Decimal, to: Decimal, credit
 /// `pay * share` or `pay * credit`; reversals reverse. Continues from `progress` when
 /// `when` and `pay` cannot change over the term.
 #[allow(clippy::too_many_arguments)]
-fn spif_part(ev: &mut Evaluator<'_>, component: &Component, spif: &Spif, from: NaiveDate, to: NaiveDate, progress: &mut Progress, invariant: bool, detail: Option<Detail>) -> Result<Part> {
+fn spif_part(
+    ev: &mut Evaluator<'_>,
+    component: &Component,
+    spif: &Spif,
+    from: NaiveDate,
+    to: NaiveDate,
+    progress: &mut Progress,
+    invariant: bool,
+    detail: Option<Detail>,
+) -> Result<Part> {
     let (start, end) = ev.rule_positions(spif.rule, from, to)?;
     if !invariant || progress.consumed < start {
         progress.restart();

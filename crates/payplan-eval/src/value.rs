@@ -28,7 +28,6 @@ pub fn div(a: Decimal, b: Decimal) -> Result<Decimal> {
     a.checked_div(b).ok_or_else(overflow)
 }
 
-
 /// The error of an overflowing operation.
 pub(crate) fn overflow() -> EvalError {
     EvalError::new("arithmetic overflow").help("an amount exceeds the 28 significant digits payplan computes with")
@@ -76,7 +75,5 @@ pub fn binary(op: BinaryOp, a: &Value, b: &Value) -> Result<Value> {
 }
 
 fn shift(date: chrono::NaiveDate, days: i64) -> Result<chrono::NaiveDate> {
-    chrono::Duration::try_days(days)
-        .and_then(|d| date.checked_add_signed(d))
-        .ok_or_else(|| EvalError::new("date out of range"))
+    chrono::Duration::try_days(days).and_then(|d| date.checked_add_signed(d)).ok_or_else(|| EvalError::new("date out of range"))
 }

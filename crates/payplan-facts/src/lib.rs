@@ -363,10 +363,7 @@ impl Facts {
 
     /// The payee with this id.
     pub fn payee(&self, id: &str) -> Option<&Payee> {
-        self.payees
-            .binary_search_by(|p| p.id.as_str().cmp(id))
-            .ok()
-            .and_then(|i| self.payees.get(i))
+        self.payees.binary_search_by(|p| p.id.as_str().cmp(id)).ok().and_then(|i| self.payees.get(i))
     }
 
     /// The position of the payee with this id in `payees`.
@@ -406,9 +403,7 @@ impl Facts {
     /// The fx rate in force for `currency` on `date` (1 for the plan currency is the
     /// caller's business), or `None` when no row starts on or before `date`.
     pub fn fx_rate(&self, currency: Currency, date: NaiveDate) -> Option<&FxRate> {
-        let end = self
-            .fx
-            .partition_point(|r| (r.currency, r.date) <= (currency, date));
+        let end = self.fx.partition_point(|r| (r.currency, r.date) <= (currency, date));
         let row = self.fx.get(end.checked_sub(1)?)?;
         (row.currency == currency).then_some(row)
     }
@@ -416,10 +411,6 @@ impl Facts {
     /// Who owned `account` on `date`, per the effective-dated `accounts` rows.
     pub fn owner_of(&self, account: &str, date: NaiveDate) -> Option<&AccountOwner> {
         let start = self.accounts.partition_point(|a| a.account.as_str() < account);
-        self.accounts
-            .get(start..)?
-            .iter()
-            .take_while(|a| a.account == account)
-            .find(|a| a.from <= date && a.to.is_none_or(|to| date <= to))
+        self.accounts.get(start..)?.iter().take_while(|a| a.account == account).find(|a| a.from <= date && a.to.is_none_or(|to| date <= to))
     }
 }

@@ -77,10 +77,38 @@ const CP437_HIGH: &str = "\u{00C7}\u{00FC}\u{00E9}\u{00E2}\u{00E4}\u{00E0}\u{00E
 /// Windows-1252, bytes 0x80 to 0x9F (0xA0 to 0xFF are Latin-1); `None` where the code
 /// page defines no character.
 const WINDOWS_1252_C1: [Option<char>; 32] = [
-    Some('\u{20AC}'), None, Some('\u{201A}'), Some('\u{0192}'), Some('\u{201E}'), Some('\u{2026}'), Some('\u{2020}'), Some('\u{2021}'),
-    Some('\u{02C6}'), Some('\u{2030}'), Some('\u{0160}'), Some('\u{2039}'), Some('\u{0152}'), None, Some('\u{017D}'), None,
-    None, Some('\u{2018}'), Some('\u{2019}'), Some('\u{201C}'), Some('\u{201D}'), Some('\u{2022}'), Some('\u{2013}'), Some('\u{2014}'),
-    Some('\u{02DC}'), Some('\u{2122}'), Some('\u{0161}'), Some('\u{203A}'), Some('\u{0153}'), None, Some('\u{017E}'), Some('\u{0178}'),
+    Some('\u{20AC}'),
+    None,
+    Some('\u{201A}'),
+    Some('\u{0192}'),
+    Some('\u{201E}'),
+    Some('\u{2026}'),
+    Some('\u{2020}'),
+    Some('\u{2021}'),
+    Some('\u{02C6}'),
+    Some('\u{2030}'),
+    Some('\u{0160}'),
+    Some('\u{2039}'),
+    Some('\u{0152}'),
+    None,
+    Some('\u{017D}'),
+    None,
+    None,
+    Some('\u{2018}'),
+    Some('\u{2019}'),
+    Some('\u{201C}'),
+    Some('\u{201D}'),
+    Some('\u{2022}'),
+    Some('\u{2013}'),
+    Some('\u{2014}'),
+    Some('\u{02DC}'),
+    Some('\u{2122}'),
+    Some('\u{0161}'),
+    Some('\u{203A}'),
+    Some('\u{0153}'),
+    None,
+    Some('\u{017E}'),
+    Some('\u{0178}'),
 ];
 
 /// Decodes a whole file in `encoding`. A byte-order mark that agrees is dropped; one
@@ -158,7 +186,11 @@ fn decode_utf16(bytes: &[u8]) -> Result<String, DecodeError> {
         });
     };
     if body.len() % 2 != 0 {
-        return Err(DecodeError { line: 1, message: "a UTF-16 file with an odd number of bytes".to_string(), help: Some("the file is cut short or is not UTF-16".to_string()) });
+        return Err(DecodeError {
+            line: 1,
+            message: "a UTF-16 file with an odd number of bytes".to_string(),
+            help: Some("the file is cut short or is not UTF-16".to_string()),
+        });
     }
     let units = body.chunks_exact(2).map(|pair| match pair {
         [a, b] if big_endian => u16::from_be_bytes([*a, *b]),

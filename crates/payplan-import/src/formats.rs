@@ -310,10 +310,7 @@ mod tests {
 
     #[test]
     fn templates() {
-        assert_eq!(
-            parse_template("{office}-{ agent }").unwrap(),
-            vec![Piece::Column("office".into()), Piece::Text("-".into()), Piece::Column("agent".into())]
-        );
+        assert_eq!(parse_template("{office}-{ agent }").unwrap(), vec![Piece::Column("office".into()), Piece::Text("-".into()), Piece::Column("agent".into())]);
         assert_eq!(parse_template("P-{{{id}}}").unwrap(), vec![Piece::Text("P-{".into()), Piece::Column("id".into()), Piece::Text("}".into())]);
         assert!(parse_template("no columns").is_err());
         assert!(parse_template("{open").is_err());

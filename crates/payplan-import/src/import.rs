@@ -215,7 +215,8 @@ pub fn import(mapping: &Mapping, inputs: &[InputFile]) -> Result<Import, Vec<Imp
 }
 
 fn load_file<'m>(spec: &'m FileSpec, input: &InputFile) -> Result<LoadedFile<'m>, ImportError> {
-    let text = decode(&input.bytes, spec.encoding).map_err(|e| ImportError { file: spec.path.clone(), line: Some(e.line), message: e.message, help: e.help })?;
+    let text =
+        decode(&input.bytes, spec.encoding).map_err(|e| ImportError { file: spec.path.clone(), line: Some(e.line), message: e.message, help: e.help })?;
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(spec.delimiter).from_reader(text.as_bytes());
     let mut header: Option<Vec<String>> = None;
     let mut rows = Vec::new();
@@ -248,9 +249,8 @@ fn load_file<'m>(spec: &'m FileSpec, input: &InputFile) -> Result<LoadedFile<'m>
     let header = header.ok_or_else(|| ImportError::new(&spec.path, "the file is empty: it has no header row"))?;
     let mut replacements = Vec::new();
     for (column, values) in &spec.replace {
-        let index = column_index(&header, column).map_err(|message| {
-            ImportError::new(&spec.path, format!("files.{}.replace: {message}", spec.key)).help(suggestion(&header, column))
-        })?;
+        let index = column_index(&header, column)
+            .map_err(|message| ImportError::new(&spec.path, format!("files.{}.replace: {message}", spec.key)).help(suggestion(&header, column)))?;
         let mut cells_changed: HashMap<&str, usize> = HashMap::new();
         for row in &mut rows {
             if let Some(cell) = row.cells.get_mut(index) {
@@ -261,7 +261,12 @@ fn load_file<'m>(spec: &'m FileSpec, input: &InputFile) -> Result<LoadedFile<'m>
             }
         }
         for (from, to) in values {
-            replacements.push(Replacement { column: column.clone(), from: from.clone(), to: to.clone(), cells: cells_changed.get(from.as_str()).copied().unwrap_or(0) });
+            replacements.push(Replacement {
+                column: column.clone(),
+                from: from.clone(),
+                to: to.clone(),
+                cells: cells_changed.get(from.as_str()).copied().unwrap_or(0),
+            });
         }
     }
     Ok(LoadedFile { spec, path: input.path.clone(), header, rows, blank_rows, malformed, replacements })
@@ -273,7 +278,11 @@ fn column_index(header: &[String], name: &str) -> Result<usize, String> {
     match found.as_slice() {
         [index] => Ok(*index),
         [] => Err(format!("no column `{name}` in the header")),
-        several => Err(format!("the header has `{name}` {} times (columns {})", several.len(), several.iter().map(|i| (i + 1).to_string()).collect::<Vec<_>>().join(", "))),
+        several => Err(format!(
+            "the header has `{name}` {} times (columns {})",
+            several.len(),
+            several.iter().map(|i| (i + 1).to_string()).collect::<Vec<_>>().join(", ")
+        )),
     }
 }
 
@@ -316,7 +325,9 @@ fn compile_source<'m>(spec: &'m SourceSpec, files: &[LoadedFile<'m>], lookups: &
         let key_column = match column_index(&joined.header, &join.key) {
             Ok(index) => index,
             Err(message) => {
-                errors.push(ImportError::new(&joined.spec.path, format!("{at}, join `{}`: key {message}", join.name)).help(suggestion(&joined.header, &join.key)));
+                errors.push(
+                    ImportError::new(&joined.spec.path, format!("{at}, join `{}`: key {message}", join.name)).help(suggestion(&joined.header, &join.key)),
+                );
                 continue;
             }
         };
@@ -640,7 +651,8 @@ fn merge_groups(spec: &SourceSpec, key_column: usize, rows: Vec<OutRow>) -> (Vec
         let Some(group) = groups.remove(&key) else { continue };
         let mut members = group.into_iter();
         let Some(mut base) = members.next() else { continue };
-        let mut sums: Vec<Option<rust_decimal::Decimal>> = spec.sums.iter().map(|i| base.cells.get(*i).and_then(|c| rust_decimal::Decimal::from_str_exact(c).ok())).collect();
+        let mut sums: Vec<Option<rust_decimal::Decimal>> =
+            spec.sums.iter().map(|i| base.cells.get(*i).and_then(|c| rust_decimal::Decimal::from_str_exact(c).ok())).collect();
         let mut disagreement: Option<Problem> = None;
         for member in members {
             if disagreement.is_none() {
@@ -652,7 +664,10 @@ fn merge_groups(spec: &SourceSpec, key_column: usize, rows: Vec<OutRow>) -> (Vec
                                 (Some(a), Some(b)) => match a.checked_add(b) {
                                     Some(total) => Some(total),
                                     None => {
-                                        disagreement = Some(Problem { reason: format!("{table}: a sum out of range"), detail: format!("{table}: the sum for {key_name} `{key}` is out of range") });
+                                        disagreement = Some(Problem {
+                                            reason: format!("{table}: a sum out of range"),
+                                            detail: format!("{table}: the sum for {key_name} `{key}` is out of range"),
+                                        });
                                         None
                                     }
                                 },
@@ -898,13 +913,23 @@ fn build_report(
                 rejections,
             });
         }
-        table_reports.push(TableReport { table: table.table, file: table.table.file_name().to_string(), columns: table.columns.clone(), rows: table.rows.len(), sources });
+        table_reports.push(TableReport {
+            table: table.table,
+            file: table.table.file_name().to_string(),
+            columns: table.columns.clone(),
+            rows: table.rows.len(),
+            sources,
+        });
     }
     let mut notes = Vec::new();
     let written: Vec<Table> = tables.iter().map(|t| t.table).collect();
     for (needed, by) in [(Table::Payees, Table::Bookings), (Table::Bookings, Table::Payees)] {
         if written.contains(&by) && !written.contains(&needed) {
-            notes.push(format!("the mapping writes {} but no {}: a data set needs both, and references to it are not checked here", by.file_name(), needed.file_name()));
+            notes.push(format!(
+                "the mapping writes {} but no {}: a data set needs both, and references to it are not checked here",
+                by.file_name(),
+                needed.file_name()
+            ));
         }
     }
     Report { currency: mapping.currency.clone(), files: file_reports, tables: table_reports, notes }

@@ -38,8 +38,8 @@ pub use encoding::{decode, DecodeError, Encoding};
 pub use formats::{parse_date, slug, NumberFormat};
 pub use import::{import, Import, ImportError, InputFile, OutputTable};
 pub use mapping::{Mapping, MappingError};
-pub use report::{ConditionalColumn, Count, FileReport, LookupReport, Rejection, Replacement, Report, SourceReport, TableReport};
 pub use payplan_data::catalog::{CellKind, StandardColumn, Table};
+pub use report::{ConditionalColumn, Count, FileReport, LookupReport, Rejection, Replacement, Report, SourceReport, TableReport};
 pub use write::{write_tables, WriteError, Written};
 
 use std::path::{Path, PathBuf};
@@ -84,12 +84,21 @@ pub fn locate_inputs(mapping: &Mapping, inputs: &[PathBuf]) -> Result<Vec<PathBu
                         }
                     }
                 }
-                errors.push(ImportError { file: spec.path.clone(), line: None, message: format!("the mapping reads `{}` (files.{}), which is not among the inputs", spec.path, spec.key), help: Some(help) });
+                errors.push(ImportError {
+                    file: spec.path.clone(),
+                    line: None,
+                    message: format!("the mapping reads `{}` (files.{}), which is not among the inputs", spec.path, spec.key),
+                    help: Some(help),
+                });
             }
             several => errors.push(ImportError {
                 file: spec.path.clone(),
                 line: None,
-                message: format!("`{}` is found more than once: {}", spec.path, several.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")),
+                message: format!(
+                    "`{}` is found more than once: {}",
+                    spec.path,
+                    several.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
+                ),
                 help: Some("give one folder or one file for it".to_string()),
             }),
         }

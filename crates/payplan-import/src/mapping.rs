@@ -6,8 +6,8 @@
 
 use crate::encoding::Encoding;
 use crate::formats::{check_date_format, parse_template, NumberFormat, Piece};
-use payplan_data::catalog::{CellKind, Table};
 use indexmap::IndexMap;
+use payplan_data::catalog::{CellKind, Table};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
@@ -366,7 +366,9 @@ fn check(raw: RawMapping, errors: &mut Vec<MappingError>) -> Mapping {
     let currency = defaults.currency.as_ref().and_then(|code| {
         let valid = code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase());
         if !valid {
-            errors.push(MappingError::new(format!("defaults.currency: `{code}` is not a currency code")).help("write an ISO 4217 code such as \"USD\" or \"EUR\""));
+            errors.push(
+                MappingError::new(format!("defaults.currency: `{code}` is not a currency code")).help("write an ISO 4217 code such as \"USD\" or \"EUR\""),
+            );
         }
         valid.then(|| code.clone())
     });
@@ -381,14 +383,19 @@ fn check(raw: RawMapping, errors: &mut Vec<MappingError>) -> Mapping {
         let encoding_name = file.encoding.as_deref().or(defaults.encoding.as_deref()).unwrap_or("utf-8");
         let encoding = Encoding::from_name(encoding_name).unwrap_or_else(|| {
             let known: Vec<&str> = Encoding::NAMES.iter().filter_map(|(_, names)| names.first().copied()).collect();
-            errors.push(MappingError::new(format!("{at}.encoding: `{encoding_name}` is not an encoding payplan reads")).help(format!("use one of {}", known.join(", "))));
+            errors.push(
+                MappingError::new(format!("{at}.encoding: `{encoding_name}` is not an encoding payplan reads"))
+                    .help(format!("use one of {}", known.join(", "))),
+            );
             Encoding::Utf8
         });
         let delimiter_text = file.delimiter.as_deref().or(defaults.delimiter.as_deref()).unwrap_or(",");
         let delimiter = match delimiter_text.as_bytes() {
             [byte] if byte.is_ascii() && *byte != b'"' && *byte != b'\n' && *byte != b'\r' => *byte,
             _ => {
-                errors.push(MappingError::new(format!("{at}.delimiter: `{delimiter_text}` is not one ASCII character")).help("write \",\", \";\", \"|\" or \"\\t\""));
+                errors.push(
+                    MappingError::new(format!("{at}.delimiter: `{delimiter_text}` is not one ASCII character")).help("write \",\", \";\", \"|\" or \"\\t\""),
+                );
                 b','
             }
         };
@@ -438,7 +445,8 @@ fn check(raw: RawMapping, errors: &mut Vec<MappingError>) -> Mapping {
         }
     }
     if sources.is_empty() && !raw.files.is_empty() {
-        errors.push(MappingError::new("the mapping writes no table").help("add `[[payees]]`, `[[bookings]]`... entries, each with `from` and `[TABLE.columns]`"));
+        errors
+            .push(MappingError::new("the mapping writes no table").help("add `[[payees]]`, `[[bookings]]`... entries, each with `from` and `[TABLE.columns]`"));
     }
     Mapping { currency, files, sources }
 }
@@ -478,17 +486,16 @@ fn date_format(text: &str, at: &str, errors: &mut Vec<MappingError>) -> String {
 }
 
 fn condition(raw: &RawCondition, at: &str, errors: &mut Vec<MappingError>) -> Option<Condition> {
-    let tests: Vec<Test> = [
-        raw.equals.clone().map(Test::Equals),
-        raw.any_of.clone().map(Test::In),
-        raw.not_in.clone().map(Test::NotIn),
-        raw.empty.map(Test::Empty),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let tests: Vec<Test> =
+        [raw.equals.clone().map(Test::Equals), raw.any_of.clone().map(Test::In), raw.not_in.clone().map(Test::NotIn), raw.empty.map(Test::Empty)]
+            .into_iter()
+            .flatten()
+            .collect();
     let Ok([test]) = <[Test; 1]>::try_from(tests) else {
-        errors.push(MappingError::new(format!("{at}: a condition needs exactly one test")).help("write one of `equals = \"x\"`, `in = [\"x\", \"y\"]`, `not_in = [...]`, `empty = true`"));
+        errors.push(
+            MappingError::new(format!("{at}: a condition needs exactly one test"))
+                .help("write one of `equals = \"x\"`, `in = [\"x\", \"y\"]`, `not_in = [...]`, `empty = true`"),
+        );
         return None;
     };
     let reason = raw.reason.clone().unwrap_or_else(|| match &test {
@@ -508,7 +515,9 @@ fn check_source(table: Table, index: usize, raw: &RawSource, files: &[FileSpec],
         let found = files.iter().position(|f| f.key == key);
         if found.is_none() {
             let known: Vec<String> = files.iter().map(|f| format!("`{}`", f.key)).collect();
-            errors.push(MappingError::new(format!("{at}: {what} `{key}` is not a `[files.*]` name")).help(format!("the mapping's files are {}", known.join(", "))));
+            errors.push(
+                MappingError::new(format!("{at}: {what} `{key}` is not a `[files.*]` name")).help(format!("the mapping's files are {}", known.join(", "))),
+            );
         }
         found
     };
@@ -533,10 +542,11 @@ fn check_source(table: Table, index: usize, raw: &RawSource, files: &[FileSpec],
     let missing: Vec<&str> = table.columns().iter().filter(|c| c.required && !raw.columns.contains_key(c.name)).map(|c| c.name).collect();
     if !missing.is_empty() {
         let required: Vec<&str> = table.columns().iter().filter(|c| c.required).map(|c| c.name).collect();
-        errors.push(
-            MappingError::new(format!("{at}: no column `{}`", missing.join("`, `")))
-                .help(format!("every row of {} needs {} (data.md)", table.file_name(), required.join(", "))),
-        );
+        errors.push(MappingError::new(format!("{at}: no column `{}`", missing.join("`, `"))).help(format!(
+            "every row of {} needs {} (data.md)",
+            table.file_name(),
+            required.join(", ")
+        )));
     }
     let position = |name: &str| columns.iter().position(|c: &ColumnSpec| c.name == name);
     let one_row_per = raw.one_row_per.as_ref().and_then(|name| {
@@ -606,7 +616,10 @@ fn check_column(table: Table, name: &str, raw: &RawColumn, file: Option<&FileSpe
     let errors_before = errors.len();
     let origins = [recipe.column.is_some(), recipe.template.is_some(), recipe.value.is_some()].into_iter().filter(|given| *given).count();
     if origins != 1 {
-        errors.push(MappingError::new(format!("{at}: give exactly one of `column`, `template` and `value`")).help("`column = \"Sales\"` copies a cell, `template = \"{office}-{agent}\"` builds one, `value = \"USD\"` is a constant"));
+        errors.push(
+            MappingError::new(format!("{at}: give exactly one of `column`, `template` and `value`"))
+                .help("`column = \"Sales\"` copies a cell, `template = \"{office}-{agent}\"` builds one, `value = \"USD\"` is a constant"),
+        );
     }
     let origin = if let Some(template) = &recipe.template {
         match parse_template(template) {
@@ -628,7 +641,10 @@ fn check_column(table: Table, name: &str, raw: &RawColumn, file: Option<&FileSpe
             Some(kind) => {
                 if let Some(column) = standard {
                     if column.kind != kind {
-                        errors.push(MappingError::new(format!("{at}: `{name}` is a {} column in data.md, not {kind_name}", column.kind.name())).help("leave `type` out: data.md's columns have a fixed type"));
+                        errors.push(
+                            MappingError::new(format!("{at}: `{name}` is a {} column in data.md, not {kind_name}", column.kind.name()))
+                                .help("leave `type` out: data.md's columns have a fixed type"),
+                        );
                     }
                 }
                 kind
@@ -643,10 +659,16 @@ fn check_column(table: Table, name: &str, raw: &RawColumn, file: Option<&FileSpe
         errors.push(MappingError::new(format!("{at}: `slug` makes ids; a {} column cannot be slugged", kind.name())));
     }
     if recipe.date_format.is_some() && kind != CellKind::Date {
-        errors.push(MappingError::new(format!("{at}: `date_format` on a {} column", kind.name())).help("date formats apply to date columns; give `type = \"date\"` for a custom one"));
+        errors.push(
+            MappingError::new(format!("{at}: `date_format` on a {} column", kind.name()))
+                .help("date formats apply to date columns; give `type = \"date\"` for a custom one"),
+        );
     }
     if recipe.number.is_some() && !matches!(kind, CellKind::Number | CellKind::Share) {
-        errors.push(MappingError::new(format!("{at}: `number` on a {} column", kind.name())).help("number formats apply to number columns; give `type = \"number\"` for a custom one"));
+        errors.push(
+            MappingError::new(format!("{at}: `number` on a {} column", kind.name()))
+                .help("number formats apply to number columns; give `type = \"number\"` for a custom one"),
+        );
     }
     if recipe.otherwise.is_some() && recipe.map.is_none() {
         errors.push(MappingError::new(format!("{at}: `else` without `map`")));
@@ -683,7 +705,9 @@ mod tests {
     fn errors(text: &str) -> String {
         match Mapping::parse(text) {
             Ok(_) => "ok".to_string(),
-            Err(errors) => errors.iter().map(|e| format!("{e}{}", e.help.as_ref().map(|h| format!(" (help: {h})")).unwrap_or_default())).collect::<Vec<_>>().join("\n"),
+            Err(errors) => {
+                errors.iter().map(|e| format!("{e}{}", e.help.as_ref().map(|h| format!(" (help: {h})")).unwrap_or_default())).collect::<Vec<_>>().join("\n")
+            }
         }
     }
 
@@ -776,7 +800,10 @@ status = { template = "{a" }
         let report = errors(&text);
         assert!(report.starts_with("line 18: "), "{report}");
         assert!(report.contains("settings of a `[[TABLE]]` entry come before"), "{report}");
-        let text = SMALL.replace("[bookings.columns]", "skip = [{ column = \"Stage\", equals = \"a\", empty = true }]\none_row_per = \"id\"\nsum = [\"owner\"]\n[bookings.columns]");
+        let text = SMALL.replace(
+            "[bookings.columns]",
+            "skip = [{ column = \"Stage\", equals = \"a\", empty = true }]\none_row_per = \"id\"\nsum = [\"owner\"]\n[bookings.columns]",
+        );
         let report = errors(&text);
         assert!(report.contains("skip #1: a condition needs exactly one test"), "{report}");
         assert!(report.contains("sum `owner`: only number columns can be summed"), "{report}");

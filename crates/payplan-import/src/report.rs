@@ -192,7 +192,8 @@ impl Report {
                 );
             }
             for lookup in &file.lookups {
-                let mut text = format!("looked up by `{}`: {} key{}, {} matched", lookup.key, thousands(lookup.keys), plural(lookup.keys), thousands(lookup.keys_matched));
+                let mut text =
+                    format!("looked up by `{}`: {} key{}, {} matched", lookup.key, thousands(lookup.keys), plural(lookup.keys), thousands(lookup.keys_matched));
                 if lookup.repeated_rows > 0 {
                     text.push_str(&format!(", {} repeated row{} counted once", thousands(lookup.repeated_rows), plural(lookup.repeated_rows)));
                 }
@@ -218,7 +219,14 @@ impl Report {
                 };
                 let _ = writeln!(out, "    {} (from {}): {}{grouped}", source.name, source.file, parts.join(", "));
                 for conditional in &source.conditional_columns {
-                    let _ = writeln!(out, "      `{}` set in {} row{} (when {})", conditional.column, thousands(conditional.rows), plural(conditional.rows), conditional.when);
+                    let _ = writeln!(
+                        out,
+                        "      `{}` set in {} row{} (when {})",
+                        conditional.column,
+                        thousands(conditional.rows),
+                        plural(conditional.rows),
+                        conditional.when
+                    );
                 }
                 for count in &source.skipped_by_reason {
                     let _ = writeln!(out, "      skipped {:>6}  {}", thousands(count.rows), count.reason);

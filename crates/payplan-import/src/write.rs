@@ -55,7 +55,8 @@ pub fn write_tables(dir: &Path, tables: &[OutputTable], force: bool) -> Result<W
         if !dir.is_dir() {
             return Err(WriteError::Io { path: dir.to_path_buf(), message: "it is a file, not a folder".to_string() });
         }
-        let mut entries: Vec<String> = std::fs::read_dir(dir).map_err(|e| io(dir, e))?.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        let mut entries: Vec<String> =
+            std::fs::read_dir(dir).map_err(|e| io(dir, e))?.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
         entries.sort();
         if !entries.is_empty() && !force {
             entries.truncate(5);

@@ -174,7 +174,10 @@ d10,3/10/2027,100,eve,Closed Won,\n";
             "deals.csv:13: bookings.owner `eve` is not the id of a row of payees.csv",
         ]
     );
-    assert_eq!(table(&imported, Table::Bookings), "id,date,amount,currency,owner,status,note\nd1,2027-03-01,1200.50,USD,ann,won,\nd2,2027-03-02,900,USD,bob,won,\"two\nlines\"\n");
+    assert_eq!(
+        table(&imported, Table::Bookings),
+        "id,date,amount,currency,owner,status,note\nd1,2027-03-01,1200.50,USD,ann,won,\nd2,2027-03-02,900,USD,bob,won,\"two\nlines\"\n"
+    );
     let report = &imported.report;
     let deals_file = &report.files[1];
     assert_eq!((deals_file.rows, deals_file.blank_rows, deals_file.malformed.len()), (10, 1, 1));
@@ -227,7 +230,10 @@ fn one_booking_per_order_and_a_lookup_with_repeated_keys() {
     // C is returned twice with the same row (counted once); D twice with different rows.
     let returns = b"order,why\nC,damaged\nC,damaged\nD,late\nD,wrong item\n";
     let imported = run(ORDERS, &[("lines.csv", lines), ("returns.csv", returns)]);
-    assert_eq!(table(&imported, Table::Bookings), "id,date,amount,currency,owner,cancel_date,units\nA,2027-01-05,16.000,USD,ann,,6\nC,2027-01-08,1,USD,ann,2027-01-08,1\n");
+    assert_eq!(
+        table(&imported, Table::Bookings),
+        "id,date,amount,currency,owner,cancel_date,units\nA,2027-01-05,16.000,USD,ann,,6\nC,2027-01-08,1,USD,ann,2027-01-08,1\n"
+    );
     assert_eq!(
         rejections(&imported),
         vec![
@@ -278,7 +284,11 @@ fn inputs_are_found_by_file_name_or_in_folders() {
     let errors = locate_inputs(&mapping, &[dir.join("export"), dir.join("other.csv"), dir.join("missing")]).unwrap_err();
     let messages: Vec<String> = errors.iter().map(|e| format!("{} ({})", e.message, e.help.clone().unwrap_or_default())).collect();
     assert!(messages.iter().any(|m| m.starts_with("no such file or folder")), "{messages:?}");
-    assert!(messages.iter().any(|m| m.contains("the mapping reads `deals.csv` (files.deals), which is not among the inputs") && m.contains("has `Deals.csv`: file names must match exactly")), "{messages:?}");
+    assert!(
+        messages.iter().any(|m| m.contains("the mapping reads `deals.csv` (files.deals), which is not among the inputs")
+            && m.contains("has `Deals.csv`: file names must match exactly")),
+        "{messages:?}"
+    );
     assert!(messages.iter().any(|m| m.starts_with("the mapping does not read this file")), "{messages:?}");
 
     let errors = locate_inputs(&mapping, &[dir.join("export"), dir.join("deals.csv"), dir.clone()]).unwrap_err();

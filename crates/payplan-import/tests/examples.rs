@@ -78,7 +78,8 @@ fn run_example(example: &str, imported: &Import) -> String {
         needs_quotas: plan.reads_quotas,
         needs_metrics: plan.reads_metrics,
     };
-    let facts = payplan_data::load_path(&out, &schema).unwrap_or_else(|e| panic!("{example}: the imported tables do not load: {:?}", e.0.iter().map(ToString::to_string).collect::<Vec<_>>()));
+    let facts = payplan_data::load_path(&out, &schema)
+        .unwrap_or_else(|e| panic!("{example}: the imported tables do not load: {:?}", e.0.iter().map(ToString::to_string).collect::<Vec<_>>()));
     let outcome = payplan_eval::evaluate(&plan, &facts).unwrap_or_else(|e| panic!("{example}: {e}"));
     let _ = std::fs::remove_dir_all(&out);
     payplan_output::render(payplan_output::Format::Csv, &plan, &outcome, None)

@@ -45,7 +45,14 @@ pub fn page(plan: &Plan, result: &PayeeResult, trace: &PayeeTrace, unpaid: &[Unp
         esc(&plan.name)
     );
     let _ = writeln!(out, "<h1>Statement for {}</h1>", esc(&who));
-    let _ = writeln!(out, "<p class=\"sub\">{}: {} to {}, paid by {}, amounts in {cur}</p>", esc(&plan.name), plan.term_start, plan.term_end, plan.period_kind.keyword());
+    let _ = writeln!(
+        out,
+        "<p class=\"sub\">{}: {} to {}, paid by {}, amounts in {cur}</p>",
+        esc(&plan.name),
+        plan.term_start,
+        plan.term_end,
+        plan.period_kind.keyword()
+    );
 
     // Summary: lines down, periods across.
     let _ = write!(out, "<table class=\"summary\"><thead><tr><th>line</th>");
@@ -122,7 +129,11 @@ pub fn page(plan: &Plan, result: &PayeeResult, trace: &PayeeTrace, unpaid: &[Unp
         if !p.measures.is_empty() || !p.targets.is_empty() {
             let _ = write!(out, "<p class=\"muted\">At {}: ", p.end);
             let mut facts: Vec<String> = p.measures.iter().map(|m| format!("{} = {}", esc(&m.name), esc(&m.value))).collect();
-            facts.extend(p.targets.iter().map(|t| format!("{} “{}” {} = {}", t.kind, esc(&t.name), if t.in_period { "this period" } else { "to date" }, grouped(t.value, digits))));
+            facts.extend(
+                p.targets
+                    .iter()
+                    .map(|t| format!("{} “{}” {} = {}", t.kind, esc(&t.name), if t.in_period { "this period" } else { "to date" }, grouped(t.value, digits))),
+            );
             let _ = writeln!(out, "{}.</p>", facts.join("; "));
         }
     }
@@ -167,7 +178,12 @@ fn component(out: &mut String, c: &ComponentTrace, digits: u32, cur: &str) {
     }
     steps.push(format!("earned to date {}", exact_short(c.earned_to_date, digits)));
     if let Some(cap) = &c.period_cap {
-        steps.push(format!("period cap {}: change {} allowed {}", grouped(cap.limit, digits), exact_short(cap.change, digits), exact_short(cap.allowed, digits)));
+        steps.push(format!(
+            "period cap {}: change {} allowed {}",
+            grouped(cap.limit, digits),
+            exact_short(cap.change, digits),
+            exact_short(cap.allowed, digits)
+        ));
     }
     steps.push(format!("rounded {}", grouped(c.cumulative_rounded, digits)));
     steps.push(format!("paid before {}", grouped(c.paid_before, digits)));
@@ -295,7 +311,8 @@ fn payout_curve(trace: &PayeeTrace) -> Option<String> {
     let (w, h, left, bottom, top, right) = (720.0, 320.0, 80.0, 40.0, 20.0, 20.0);
     let px = |x: f64| left + (x / x_max) * (w - left - right);
     let py = |y: f64| h - bottom - (y / y_max) * (h - top - bottom);
-    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"100%\" role=\"img\" aria-label=\"payout curve of {}\">", esc(name));
+    let mut svg =
+        format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"100%\" role=\"img\" aria-label=\"payout curve of {}\">", esc(name));
     let shades = ["#eef3fb", "#e2ebf7"];
     for (i, (lo, hi, _, band)) in bands.iter().enumerate() {
         let x0 = px((lo.unwrap_or(0.0) / scale).clamp(0.0, x_max));
@@ -354,6 +371,6 @@ fn nice_step(reach: f64) -> f64 {
     }
     let raw = reach / 5.0;
     let power = 10f64.powf(raw.log10().floor());
-    
+
     [1.0, 2.0, 2.5, 5.0, 10.0].into_iter().map(|m| m * power).find(|s| *s >= raw).unwrap_or(10.0 * power)
 }

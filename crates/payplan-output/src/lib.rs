@@ -220,13 +220,10 @@ pub fn table(plan: &Plan, outcome: &Outcome, period: Option<&str>) -> String {
     if !outcome.unpaid.is_empty() {
         // Each unpaid amount holds the minor digits (the engine checks); a total that
         // cannot is left out rather than shown with fewer.
-        let total = outcome.unpaid.iter().try_fold(Decimal::ZERO, |a, u| a.checked_add(u.amount)).and_then(|t| payplan_eval::round_exact(t, digits, plan.rounding));
+        let total =
+            outcome.unpaid.iter().try_fold(Decimal::ZERO, |a, u| a.checked_add(u.amount)).and_then(|t| payplan_eval::round_exact(t, digits, plan.rounding));
         let amount = total.map(|t| format!(", {} {}", grouped(t, digits), plan.currency)).unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "\nunpaid credit: {} entries{amount} (not eligible or outside active dates; `--format json` lists them)",
-            outcome.unpaid.len(),
-        );
+        let _ = writeln!(out, "\nunpaid credit: {} entries{amount} (not eligible or outside active dates; `--format json` lists them)", outcome.unpaid.len(),);
     }
     if outcome.entries_outside_term > 0 {
         let _ = writeln!(out, "credit entries dated outside the term, not paid: {}", outcome.entries_outside_term);

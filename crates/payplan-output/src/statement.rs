@@ -196,7 +196,12 @@ fn part_text(out: &mut String, part: &Part, digits: u32, cur: &str) {
     }
     if let Some(cap) = part.booking_cap {
         for b in part.bookings.iter().filter(|b| b.kept != b.earned) {
-            line_with_figure(out, 6, &format!("{} earned {}, per-booking cap {} keeps", b.booking, exact(b.earned, digits), exact(cap, digits)), &exact(b.kept, digits));
+            line_with_figure(
+                out,
+                6,
+                &format!("{} earned {}, per-booking cap {} keeps", b.booking, exact(b.earned, digits), exact(cap, digits)),
+                &exact(b.kept, digits),
+            );
         }
     }
     line_with_figure(out, 6, "subtotal", &exact(part.subtotal, digits));
@@ -217,7 +222,12 @@ fn part_text(out: &mut String, part: &Part, digits: u32, cur: &str) {
 fn period_extras(out: &mut String, plan: &Plan, p: &PeriodTrace, digits: u32, cur: &str) {
     if let Some(cap) = &p.cap_total {
         let _ = writeln!(out, "  cap total {}: component lines to date {}", exact(cap.limit, digits), exact(cap.lines_to_date, digits));
-        line_with_figure(out, 4, &format!("taken to date {} minus taken before {}", exact(cap.taken_to_date, digits), exact(cap.taken_before, digits)), &grouped(cap.line, digits));
+        line_with_figure(
+            out,
+            4,
+            &format!("taken to date {} minus taken before {}", exact(cap.taken_to_date, digits), exact(cap.taken_before, digits)),
+            &grouped(cap.line, digits),
+        );
     }
     let l = &p.ledger;
     if plan.draw.is_some() || !l.carry.is_zero() || !l.recovery.is_zero() || !l.balance_before.is_zero() {

@@ -72,13 +72,7 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error with one label.
     pub fn error(code: &'static str, message: impl Into<String>, span: Span, label: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            code,
-            severity: Severity::Error,
-            message: message.into(),
-            labels: vec![Label { span, message: label.into() }],
-            help: None,
-        }
+        Diagnostic { code, severity: Severity::Error, message: message.into(), labels: vec![Label { span, message: label.into() }], help: None }
     }
 
     /// The same, with advice.

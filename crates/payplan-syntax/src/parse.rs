@@ -23,9 +23,7 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
         .op(Op::infix(Rule::or_op, Assoc::Left))
         .op(Op::infix(Rule::and_op, Assoc::Left))
         .op(Op::prefix(Rule::not_op))
-        .op(Op::infix(Rule::cmp_op, Assoc::Left)
-            | Op::infix(Rule::in_op, Assoc::Left)
-            | Op::infix(Rule::assign_mistake, Assoc::Left))
+        .op(Op::infix(Rule::cmp_op, Assoc::Left) | Op::infix(Rule::in_op, Assoc::Left) | Op::infix(Rule::assign_mistake, Assoc::Left))
         .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
         .op(Op::infix(Rule::mul, Assoc::Left) | Op::infix(Rule::div, Assoc::Left) | Op::infix(Rule::of_op, Assoc::Left))
         .op(Op::prefix(Rule::neg))
@@ -48,7 +46,15 @@ pub const MAX_EXPR_DEPTH: usize = 200;
 pub fn parse(source: &str) -> (Option<File>, Vec<Diagnostic>) {
     if source.len() > MAX_SOURCE_BYTES {
         let span = Span::new(0, 0);
-        return (None, vec![Diagnostic::error("payplan::limit", format!("the plan file is {} bytes, more than the limit of {} bytes", source.len(), MAX_SOURCE_BYTES), span, "file starts here")]);
+        return (
+            None,
+            vec![Diagnostic::error(
+                "payplan::limit",
+                format!("the plan file is {} bytes, more than the limit of {} bytes", source.len(), MAX_SOURCE_BYTES),
+                span,
+                "file starts here",
+            )],
+        );
     }
     if let Some(diagnostic) = check_nesting(source) {
         return (None, vec![diagnostic]);
@@ -94,7 +100,11 @@ fn check_nesting(source: &str) -> Option<Diagnostic> {
             }
             continue;
         }
-        let word_is = |w: &str| starts_word && bytes.get(at..at + w.len()) == Some(w.as_bytes()) && !bytes.get(at + w.len()).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
+        let word_is = |w: &str| {
+            starts_word
+                && bytes.get(at..at + w.len()) == Some(w.as_bytes())
+                && !bytes.get(at + w.len()).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        };
         if c == '-' || word_is("not") {
             prefix_run += 1;
             if prefix_run > MAX_PREFIX_RUN {
@@ -265,10 +275,7 @@ impl<'s> Builder<'s> {
             Rule::cap_decl => {
                 let target_pair = inner.next();
                 let target_span = target_pair.as_ref().map_or(span, span_of);
-                let target = target_pair
-                    .and_then(|p| p.into_inner().next())
-                    .filter(|p| p.as_rule() == Rule::ident)
-                    .map(|p| self.ident(p));
+                let target = target_pair.and_then(|p| p.into_inner().next()).filter(|p| p.as_rule() == Rule::ident).map(|p| self.ident(p));
                 let amount = self.expr_opt(inner.next(), span);
                 let scope = self.ident_opt(inner.next(), span);
                 ItemKind::Cap(CapDecl { target, target_span, amount, scope })
@@ -326,10 +333,7 @@ impl<'s> Builder<'s> {
             Rule::clawback_clause => {
                 let duration = inner.next();
                 let days_span = duration.as_ref().map_or(span, span_of);
-                let days = duration
-                    .and_then(|d| d.into_inner().next())
-                    .map(|n| self.decimal(n.as_str(), days_span))
-                    .unwrap_or_default();
+                let days = duration.and_then(|d| d.into_inner().next()).map(|n| self.decimal(n.as_str(), days_span)).unwrap_or_default();
                 CreditClauseKind::Clawback(days, days_span)
             }
             _ => CreditClauseKind::ToSplits,
@@ -372,11 +376,7 @@ impl<'s> Builder<'s> {
         let (lower, upper) = match inner.next() {
             Some(shape) => {
                 let rule = shape.as_rule();
-                let mut bounds: Vec<Literal> = shape
-                    .into_inner()
-                    .filter_map(|b| b.into_inner().next())
-                    .map(|b| self.literal(b))
-                    .collect();
+                let mut bounds: Vec<Literal> = shape.into_inner().filter_map(|b| b.into_inner().next()).map(|b| self.literal(b)).collect();
                 match rule {
                     Rule::band_below => (None, bounds.pop()),
                     Rule::band_above => (bounds.pop(), None),
@@ -439,10 +439,7 @@ impl<'s> Builder<'s> {
             Some(Rule::curve_above) => CurvePointKind::AndAbove,
             _ => CurvePointKind::At,
         };
-        let x = self.literal_opt(
-            shape.and_then(|s| s.into_inner().next()).and_then(|x| x.into_inner().next()),
-            span,
-        );
+        let x = self.literal_opt(shape.and_then(|s| s.into_inner().next()).and_then(|x| x.into_inner().next()), span);
         let y = self.literal_opt(inner.next().and_then(|v| v.into_inner().next()), span);
         CurvePoint { kind, x, y, span }
     }
@@ -610,13 +607,8 @@ impl<'s> Builder<'s> {
                         if inner.is_comparison() && op != BinaryOp::AssignMistake && *inner != BinaryOp::AssignMistake {
                             let written = span.text(this.borrow().source).to_string();
                             this.borrow_mut().diagnostics.push(
-                                Diagnostic::error(
-                                    "payplan::parse",
-                                    format!("comparisons do not chain: `{written}`"),
-                                    op_span,
-                                    "second comparison",
-                                )
-                                .with_help("join two comparisons with `and`: `a < b and b < c`"),
+                                Diagnostic::error("payplan::parse", format!("comparisons do not chain: `{written}`"), op_span, "second comparison")
+                                    .with_help("join two comparisons with `and`: `a < b and b < c`"),
                             );
                             // Reported: stand in a plain condition, so no type error follows.
                             return (Expr { kind: ExprKind::Bool(false), span }, left_depth.max(right_depth) + 1);
@@ -757,8 +749,13 @@ impl<'s> Builder<'s> {
                 Some((end, other)) => {
                     let start = span.start + 1 + at;
                     self.diagnostics.push(
-                        Diagnostic::error("payplan::parse", format!("unknown escape `\\{other}` in a string"), Span::new(start, span.start + 1 + end + other.len_utf8()), "unknown escape")
-                            .with_help("the escapes are `\\\"`, `\\\\`, `\\n` and `\\t`"),
+                        Diagnostic::error(
+                            "payplan::parse",
+                            format!("unknown escape `\\{other}` in a string"),
+                            Span::new(start, span.start + 1 + end + other.len_utf8()),
+                            "unknown escape",
+                        )
+                        .with_help("the escapes are `\\\"`, `\\\\`, `\\n` and `\\t`"),
                     );
                 }
                 None => {}
@@ -800,10 +797,7 @@ fn grammar_error(source: &str, error: &pest::error::Error<Rule>) -> Diagnostic {
         pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
     };
     let rest = source.get(at..).unwrap_or("");
-    let word_len = rest
-        .char_indices()
-        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
-        .map_or(rest.len(), |(i, _)| i);
+    let word_len = rest.char_indices().find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_')).map_or(rest.len(), |(i, _)| i);
     let (found, span) = if word_len > 0 {
         (rest.get(..word_len).unwrap_or(""), Span::new(at, at + word_len))
     } else {
@@ -977,11 +971,36 @@ fn describe_expected(positives: &[Rule]) -> Option<String> {
     let mut item_like = false;
     for rule in positives {
         match rule {
-            Rule::expr | Rule::prefix | Rule::primary | Rule::neg | Rule::not_op | Rule::paren | Rule::list
-            | Rule::if_expr | Rule::number | Rule::percent | Rule::multiplier | Rule::money | Rule::date
-            | Rule::duration | Rule::boolean | Rule::field_access | Rule::call | Rule::lookup | Rule::name => push("an expression"),
-            Rule::infix | Rule::or_op | Rule::and_op | Rule::cmp_op | Rule::in_op | Rule::add | Rule::sub | Rule::mul
-            | Rule::div | Rule::of_op | Rule::assign_mistake => push("an operator"),
+            Rule::expr
+            | Rule::prefix
+            | Rule::primary
+            | Rule::neg
+            | Rule::not_op
+            | Rule::paren
+            | Rule::list
+            | Rule::if_expr
+            | Rule::number
+            | Rule::percent
+            | Rule::multiplier
+            | Rule::money
+            | Rule::date
+            | Rule::duration
+            | Rule::boolean
+            | Rule::field_access
+            | Rule::call
+            | Rule::lookup
+            | Rule::name => push("an expression"),
+            Rule::infix
+            | Rule::or_op
+            | Rule::and_op
+            | Rule::cmp_op
+            | Rule::in_op
+            | Rule::add
+            | Rule::sub
+            | Rule::mul
+            | Rule::div
+            | Rule::of_op
+            | Rule::assign_mistake => push("an operator"),
             Rule::ident | Rule::field_name | Rule::line_name => push("a name"),
             Rule::string => push("a string"),
             Rule::currency_code => push("a currency code such as `USD`"),

@@ -38,9 +38,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let same = a.get(i - 1) == b.get(j - 1);
-            let mut best = (get(&table, i - 1, j) + 1)
-                .min(get(&table, i, j - 1) + 1)
-                .min(get(&table, i - 1, j - 1) + usize::from(!same));
+            let mut best = (get(&table, i - 1, j) + 1).min(get(&table, i, j - 1) + 1).min(get(&table, i - 1, j - 1) + usize::from(!same));
             if i > 1 && j > 1 && a.get(i - 1) == b.get(j - 2) && a.get(i - 2) == b.get(j - 1) {
                 best = best.min(get(&table, i - 2, j - 2) + 1);
             }

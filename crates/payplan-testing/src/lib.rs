@@ -211,15 +211,17 @@ impl Results<'_> {
             }
             (None, "balance") => (result.balance, explain::balance(result, trace, digits)),
             (Some(p), name) => {
-                let amount = result.periods.iter().find(|l| l.period == p.name).and_then(|l| l.lines.iter().find(|x| x.name == name)).map_or(Decimal::ZERO, |x| x.amount);
+                let amount = result
+                    .periods
+                    .iter()
+                    .find(|l| l.period == p.name)
+                    .and_then(|l| l.lines.iter().find(|x| x.name == name))
+                    .map_or(Decimal::ZERO, |x| x.amount);
                 (amount, explain::period_lines(self.plan, result, trace, &self.run.unpaid, &p.name, Some(name)))
             }
             (None, name) => {
-                let amounts: Vec<(String, Decimal)> = result
-                    .periods
-                    .iter()
-                    .map(|l| (l.period.clone(), l.lines.iter().find(|x| x.name == name).map_or(Decimal::ZERO, |x| x.amount)))
-                    .collect();
+                let amounts: Vec<(String, Decimal)> =
+                    result.periods.iter().map(|l| (l.period.clone(), l.lines.iter().find(|x| x.name == name).map_or(Decimal::ZERO, |x| x.amount))).collect();
                 let total = amounts.iter().map(|(_, a)| *a).sum();
                 (total, explain::term_total(name, &amounts, digits))
             }

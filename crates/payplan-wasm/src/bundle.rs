@@ -217,7 +217,13 @@ impl LoadedBundle {
 fn summarize(file: &str, opened: &Opened, schema: &Schema) -> BundleSummary {
     let facts = &opened.facts;
     let team: BTreeSet<&str> = opened.entries.iter().filter_map(|e| e.rolled_up_from).filter_map(|i| facts.payees.get(i)).map(|p| p.id.as_str()).collect();
-    let payee = facts.payees.get(opened.payee).map(|p| PayeeSummary::of(p, facts)).unwrap_or_else(|| PayeeSummary { id: String::new(), name: None, role: None, manager: None, bookings: 0 });
+    let payee = facts.payees.get(opened.payee).map(|p| PayeeSummary::of(p, facts)).unwrap_or_else(|| PayeeSummary {
+        id: String::new(),
+        name: None,
+        role: None,
+        manager: None,
+        bookings: 0,
+    });
     BundleSummary {
         file: file.to_string(),
         format: payplan_bundle::FORMAT.to_string(),
@@ -314,7 +320,10 @@ mod tests {
         let statement = bundle.explain("ann", "text", None, Scenario::WithDeals).unwrap_or_default();
         assert!(statement.contains("WHATIF-1"), "{statement}");
         // Without the scenario asked for, the deals are left out.
-        assert_eq!(payee_rows(&bundle.run("csv", None, Scenario::Actual).unwrap_or_default(), "ann"), payee_rows(&data.run("csv", None, Scenario::Actual).unwrap_or_default(), "ann"));
+        assert_eq!(
+            payee_rows(&bundle.run("csv", None, Scenario::Actual).unwrap_or_default(), "ann"),
+            payee_rows(&data.run("csv", None, Scenario::Actual).unwrap_or_default(), "ann")
+        );
     }
 
     #[test]
@@ -326,7 +335,10 @@ mod tests {
         let found: Vec<(Option<&str>, &str)> = problems.iter().map(|p| (p.field.as_deref(), p.message.as_str())).collect();
         assert_eq!(
             found,
-            [(Some("owner"), "what-if deal 1: owner: \"bob\" is not the payee of the bundle (ann)"), (Some("split"), "what-if deal 1: split: a split row names no payee")]
+            [
+                (Some("owner"), "what-if deal 1: owner: \"bob\" is not the payee of the bundle (ann)"),
+                (Some("split"), "what-if deal 1: split: a split row names no payee")
+            ]
         );
     }
 

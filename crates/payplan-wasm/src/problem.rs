@@ -109,11 +109,8 @@ impl Problem {
 
     /// A plan diagnostic, positioned in `source`.
     pub fn from_diagnostic(source: &SourceMap, diagnostic: &Diagnostic) -> Problem {
-        let labels: Vec<LabelData> = diagnostic
-            .labels
-            .iter()
-            .map(|label| LabelData { message: label.message.clone(), range: source.range(label.span) })
-            .collect();
+        let labels: Vec<LabelData> =
+            diagnostic.labels.iter().map(|label| LabelData { message: label.message.clone(), range: source.range(label.span) }).collect();
         Problem {
             severity: diagnostic.severity,
             range: Some(source.range(diagnostic.span())),
@@ -220,11 +217,7 @@ impl SourceMap {
         let line_index = self.line_starts.partition_point(|(start, _)| *start <= offset).saturating_sub(1);
         let (line_start, line_utf16) = self.line_starts.get(line_index).copied().unwrap_or((0, 0));
         let before = self.text.get(line_start..offset).unwrap_or("");
-        Position {
-            utf16: line_utf16 + before.encode_utf16().count(),
-            line: line_index + 1,
-            column: before.chars().count() + 1,
-        }
+        Position { utf16: line_utf16 + before.encode_utf16().count(), line: line_index + 1, column: before.chars().count() + 1 }
     }
 
     /// A span as a [`Range`].

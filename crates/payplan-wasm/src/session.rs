@@ -256,7 +256,13 @@ impl Session {
 
     /// Evaluates one payee with the trace in `detail`, or says why not (as the CLI's
     /// `explain`).
-    fn explained(&mut self, payee: &str, period: Option<&str>, scenario: Scenario, detail: Detail) -> Result<(&Plan, payplan_eval::Outcome, payplan_eval::trace::PayeeTrace), Vec<Problem>> {
+    fn explained(
+        &mut self,
+        payee: &str,
+        period: Option<&str>,
+        scenario: Scenario,
+        detail: Detail,
+    ) -> Result<(&Plan, payplan_eval::Outcome, payplan_eval::trace::PayeeTrace), Vec<Problem>> {
         let (plan, facts, source) = self.prepared(period, scenario)?;
         let explain = match detail {
             Detail::Full => payplan_eval::explain,
@@ -541,7 +547,8 @@ mod tests {
         assert!(actual.as_deref().is_ok_and(|csv| csv.contains("ann,Q1,base,100.00,USD") && csv.contains("ann,Q2,base,0.00,USD")), "{actual:?}");
         assert!(with_deals.as_deref().is_ok_and(|csv| csv.contains("ann,Q2,base,25.00,USD") && csv.contains("bob,Q2,base,25.00,USD")), "{with_deals:?}");
         let preview = session.preview("ann", Scenario::WithDeals);
-        let payouts: Vec<String> = preview.map(|p| p.periods.iter().filter_map(|period| period.lines.last().map(|l| l.amount.clone())).collect()).unwrap_or_default();
+        let payouts: Vec<String> =
+            preview.map(|p| p.periods.iter().filter_map(|period| period.lines.last().map(|l| l.amount.clone())).collect()).unwrap_or_default();
         assert_eq!(payouts, ["100.00", "25.00", "0.00", "0.00"]);
     }
 

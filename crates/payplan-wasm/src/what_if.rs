@@ -58,9 +58,8 @@ pub struct WhatIfSplit {
 
 /// Reads a JSON array of deals (one problem when it is not one).
 pub fn parse_deals(json: &str) -> Result<Vec<WhatIfDeal>, Vec<Problem>> {
-    serde_json::from_str(json).map_err(|error| {
-        vec![Problem::error(Stage::WhatIf, "payplan::what-if", format!("the hypothetical deals are not valid: {error}"))]
-    })
+    serde_json::from_str(json)
+        .map_err(|error| vec![Problem::error(Stage::WhatIf, "payplan::what-if", format!("the hypothetical deals are not valid: {error}"))])
 }
 
 /// Whom a deal's owner and split rows may name.
@@ -141,14 +140,22 @@ impl DealReader<'_> {
     fn booking(&mut self, facts: &Facts, schema: &Schema, deal: &WhatIfDeal) -> Option<(Booking, Vec<Split>)> {
         let id = format!("{ID_PREFIX}{}", self.number);
         if facts.bookings.binary_search_by(|b| b.id.as_str().cmp(&id)).is_ok() {
-            self.problem("id", format!("the data already has a booking `{id}`"), Some("rename that booking: ids starting with WHATIF- are for hypothetical deals"));
+            self.problem(
+                "id",
+                format!("the data already has a booking `{id}`"),
+                Some("rename that booking: ids starting with WHATIF- are for hypothetical deals"),
+            );
         }
         match self.payees {
             DealPayees::OfTheData if facts.payee(&deal.owner).is_none() => {
                 self.problem("owner", format!("{:?} is not a payee of the data", deal.owner), Some("choose a payee from the list"));
             }
             DealPayees::OfTheBundle(payee) if deal.owner != payee => {
-                self.problem("owner", format!("{:?} is not the payee of the bundle ({payee})", deal.owner), Some("a bundle holds one payee's figures: the deals are theirs"));
+                self.problem(
+                    "owner",
+                    format!("{:?} is not the payee of the bundle ({payee})", deal.owner),
+                    Some("a bundle holds one payee's figures: the deals are theirs"),
+                );
             }
             _ => {}
         }
@@ -236,7 +243,12 @@ impl DealReader<'_> {
                 continue;
             }
             let Some(share) = self.share(&row.share) else { continue };
-            splits.push(Split { booking: booking.to_string(), payee: row.payee.clone(), share, origin: Origin { file: self.file().into(), line: 0, json_index: None } });
+            splits.push(Split {
+                booking: booking.to_string(),
+                payee: row.payee.clone(),
+                share,
+                origin: Origin { file: self.file().into(), line: 0, json_index: None },
+            });
         }
         let total = splits.iter().try_fold(Decimal::ZERO, |sum, s| sum.checked_add(s.share));
         if !rows.is_empty() && splits.len() == rows.len() && total != Some(Decimal::ONE) {
@@ -278,7 +290,11 @@ impl DealReader<'_> {
     fn number_cell(&mut self, field: &str, text: &str) -> Option<Decimal> {
         let value = plain_decimal(text);
         if value.is_none() {
-            self.problem(field, format!("{text:?} is not a number"), Some("write digits with an optional minus sign and decimal point, e.g. 120000 or 1250.50"));
+            self.problem(
+                field,
+                format!("{text:?} is not a number"),
+                Some("write digits with an optional minus sign and decimal point, e.g. 120000 or 1250.50"),
+            );
         }
         value
     }
@@ -384,7 +400,15 @@ mod tests {
         let found: Vec<(Option<usize>, Option<&str>)> = problems.iter().map(|p| (p.deal, p.field.as_deref())).collect();
         assert_eq!(
             found,
-            [(Some(1), Some("date")), (Some(1), Some("amount")), (Some(1), Some("currency")), (Some(1), Some("colour")), (Some(1), Some("seats")), (Some(1), Some("split")), (Some(2), Some("split"))]
+            [
+                (Some(1), Some("date")),
+                (Some(1), Some("amount")),
+                (Some(1), Some("currency")),
+                (Some(1), Some("colour")),
+                (Some(1), Some("seats")),
+                (Some(1), Some("split")),
+                (Some(2), Some("split"))
+            ]
         );
         assert!(problems.iter().all(|p| p.stage == Stage::WhatIf));
         assert!(problems.last().is_some_and(|p| p.message.contains("50%, not 100%")), "{problems:?}");
