@@ -125,7 +125,7 @@ impl Checker<'_> {
                 }
             }
             let recipients = recipients.map_or(ir::Recipients::Splits, |(r, _)| r);
-            lowered.push(ir::CreditRule { name: rule.name.name.clone(), when, amount, date, recipients, clawback_days, reported: false });
+            lowered.push(ir::CreditRule { name: rule.name.name.clone(), span: rule.name.span, when, amount, date, recipients, clawback_days, reported: false });
         }
         lowered
     }

@@ -153,13 +153,19 @@ fn credit_bookings(plan: &Plan, facts: &Facts, bookings: std::ops::Range<usize>)
                             Value::Money(m) => m,
                             _ => return Err(EvalError::new("internal error: a credit amount that is not money").at(a.span)),
                         },
-                        None => value::mul(booking.amount, fx_rate).map_err(name)?,
+                        None => value::mul(booking.amount, fx_rate).map_err(|_| {
+                            let (amount, currency, to) = (booking.amount, &booking.currency, plan.currency.code());
+                            name(EvalError::new(format!("arithmetic overflow converting {amount} {currency} to {to} at the fx rate {fx_rate}"))
+                                .at(rule.span)
+                                .help("the converted amount exceeds the 28 significant digits payplan computes with; check the booking's amount and the rate in fx.csv"))
+                        })?,
                     };
                     recipients_into(&mut recipients, &mut evaluator, facts, &rule.recipients, &view).map_err(name)?;
                     let in_term = date >= plan.term_start && date <= plan.term_end;
                     for &(payee, share) in &recipients {
-                        let original_amount = value::mul(booking.amount, share).map_err(name)?;
-                        let entry_amount = value::mul(amount, share).map_err(name)?;
+                        let share_of = |e: EvalError| name(e.at(rule.span)).payee(facts.payees.get(payee).map_or("", |p| p.id.as_str()));
+                        let original_amount = value::mul(booking.amount, share).map_err(share_of)?;
+                        let entry_amount = value::mul(amount, share).map_err(share_of)?;
                         if !in_term {
                             // Not this plan's business: neither the entry nor its reversal.
                             outside_term += 1;

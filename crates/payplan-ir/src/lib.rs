@@ -183,6 +183,9 @@ pub enum CurveKind {
 pub struct CreditRule {
     /// Its name.
     pub name: String,
+    /// Its name in the plan text: what an error of crediting's own arithmetic (converting
+    /// a booking's amount, taking a share of it) points at.
+    pub span: Span,
     /// Filter on the booking.
     pub when: Option<Expr>,
     /// Credit amount (default `booking.amount`, in the plan currency).
