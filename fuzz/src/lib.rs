@@ -254,9 +254,20 @@ fn run_all(plan: &Plan, facts: &Facts) {
     assert_eq!(outcome, again, "two runs of the same plan and facts differ");
     let _ = payplan_eval::credit_entries(plan, facts);
     let Ok(outcome) = outcome else { return };
-    match payplan_eval::explain_all(plan, facts) {
-        Ok((explained, _)) => assert_eq!(explained, outcome, "the explained run is not the run"),
+    let traces = match payplan_eval::explain_all(plan, facts) {
+        Ok((explained, traces)) => {
+            assert_eq!(explained, outcome, "the explained run is not the run");
+            traces
+        }
         Err(e) => panic!("the run succeeded but its explanation failed: {e}"),
+    };
+    // The browser preview's trace: the same figures, without the rows.
+    if let Some(full) = traces.first() {
+        match payplan_eval::explain_figures(plan, facts, &full.payee) {
+            Ok(Some((_, figures))) => assert_eq!(figures, full.figures(), "{}: the figures trace is not the full trace's figures", full.payee),
+            Ok(None) => panic!("{}: explained in the run, but no figures trace", full.payee),
+            Err(e) => panic!("{}: the run succeeded but its figures trace failed: {e}", full.payee),
+        }
     }
     for result in &outcome.payees {
         for period in &result.periods {

@@ -42,6 +42,17 @@ impl PayeeTrace {
             .filter(|p| p.evaluated)
             .find_map(|p| p.components.iter().find_map(|c| c.part.as_ref().filter(|part| part.tiers.is_some()).map(|part| (c.name.as_str(), part))))
     }
+
+    /// This trace in [`Detail::Figures`]: the rows of credit entries and bookings
+    /// removed. A figures trace of the same run equals it.
+    pub fn figures(&self) -> PayeeTrace {
+        let mut figures = self.clone();
+        for part in figures.periods.iter_mut().flat_map(|p| p.components.iter_mut()).filter_map(|c| c.part.as_mut()) {
+            part.entries = Vec::new();
+            part.bookings = Vec::new();
+        }
+        figures
+    }
 }
 
 /// One period of a payee's statement.
