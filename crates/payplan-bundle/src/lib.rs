@@ -342,17 +342,7 @@ impl Opened {
         // Crediting the deals alone: the payee, stand-ins for split partners, the rates.
         let mut partners: BTreeSet<String> = splits.iter().map(|s| s.payee.clone()).filter(|p| *p != me.id).collect();
         partners.extend(deals.iter().map(|d| d.owner.to_string()).filter(|o| *o != me.id));
-        let stand_in = |id: &String| Payee {
-            id: id.clone(),
-            name: None,
-            role: None,
-            manager: None,
-            start_date: None,
-            end_date: None,
-            target_incentive: None,
-            fields: Vec::new(),
-            origin: me.origin.clone(),
-        };
+        let stand_in = |id: &String| Payee::known_by_id(id, me.origin.clone());
         let crediting = Facts::from_tables(Tables {
             payees: std::iter::once(me.clone()).chain(partners.iter().map(stand_in)).collect(),
             bookings: deals.to_vec(),
@@ -453,31 +443,11 @@ fn open_bundle(bundle: Bundle) -> Result<Opened, BundleError> {
         origin: origin.clone(),
     }];
     for member in &bundle.team {
-        payees.push(Payee {
-            id: member.clone(),
-            name: None,
-            role: None,
-            manager: None,
-            start_date: None,
-            end_date: None,
-            target_incentive: None,
-            fields: Vec::new(),
-            origin: origin.clone(),
-        });
+        payees.push(Payee::known_by_id(member, origin.clone()));
     }
     if let Some(manager) = &bundle.payee.manager {
         if !bundle.team.contains(manager) {
-            payees.push(Payee {
-                id: manager.clone(),
-                name: None,
-                role: None,
-                manager: None,
-                start_date: None,
-                end_date: None,
-                target_incentive: None,
-                fields: Vec::new(),
-                origin: origin.clone(),
-            });
+            payees.push(Payee::known_by_id(manager, origin.clone()));
         }
     }
     let bookings = bundle

@@ -158,15 +158,7 @@ fn a_deal_added_to_a_bundle_pays_as_in_the_full_run() {
     let other = payplan_facts::Split { booking: "WHATIF-1".into(), payee: partner.id.clone(), share: "0.4".parse().unwrap(), origin: template.origin.clone() };
     let (with_deal, _) = opened.with_deals(std::slice::from_ref(&deal), &[split.clone(), other.clone()]).unwrap().evaluate(None).unwrap();
 
-    let mut tables = payplan_facts::Tables {
-        payees: facts.payees.clone(),
-        bookings: facts.bookings.clone(),
-        splits: facts.splits.clone(),
-        quotas: facts.quotas.clone(),
-        metrics: facts.metrics.clone(),
-        fx: facts.fx.clone(),
-        accounts: facts.accounts.clone(),
-    };
+    let mut tables = facts.to_tables();
     tables.bookings.push(deal);
     tables.splits.extend([split, other]);
     let full = payplan_eval::evaluate_one(&plan, &Facts::from_tables(tables), payee).unwrap().unwrap();

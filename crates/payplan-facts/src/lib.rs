@@ -126,6 +126,24 @@ pub struct Payee {
     pub origin: Origin,
 }
 
+impl Payee {
+    /// A payee known by id alone (no name, role, manager, dates or fields): a stand-in
+    /// for someone a bundle or a hypothetical deal names but holds nothing of.
+    pub fn known_by_id(id: &str, origin: Origin) -> Payee {
+        Payee {
+            id: id.to_string(),
+            name: None,
+            role: None,
+            manager: None,
+            start_date: None,
+            end_date: None,
+            target_incentive: None,
+            fields: Vec::new(),
+            origin,
+        }
+    }
+}
+
 /// A sale (or a downsell, with a negative amount).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Booking {
@@ -314,6 +332,19 @@ pub struct Tables {
 }
 
 impl Facts {
+    /// Copies of its tables, to build other facts from (with rows added, say).
+    pub fn to_tables(&self) -> Tables {
+        Tables {
+            payees: self.payees.clone(),
+            bookings: self.bookings.clone(),
+            splits: self.splits.clone(),
+            quotas: self.quotas.clone(),
+            metrics: self.metrics.clone(),
+            fx: self.fx.clone(),
+            accounts: self.accounts.clone(),
+        }
+    }
+
     /// Sorts every table by its key (so any input row order gives the same facts) and
     /// resolves references to positions. The caller validated the references.
     pub fn from_tables(tables: Tables) -> Facts {

@@ -11,7 +11,7 @@
 
 use crate::problem::{Problem, Stage};
 use chrono::NaiveDate;
-use payplan_facts::{Booking, Currency, Facts, FieldType, FieldValue, Origin, Schema, Split, Tables};
+use payplan_facts::{Booking, Currency, Facts, FieldType, FieldValue, Origin, Schema, Split};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -98,15 +98,7 @@ pub fn read_deals(facts: &Facts, schema: &Schema, deals: &[WhatIfDeal], payees: 
 /// `facts` with the deals added as bookings `WHATIF-1`..., or every problem found.
 pub fn apply(facts: &Facts, schema: &Schema, deals: &[WhatIfDeal]) -> Result<Facts, Vec<Problem>> {
     let (bookings, splits) = read_deals(facts, schema, deals, DealPayees::OfTheData)?;
-    let mut tables = Tables {
-        payees: facts.payees.clone(),
-        bookings: facts.bookings.clone(),
-        splits: facts.splits.clone(),
-        quotas: facts.quotas.clone(),
-        metrics: facts.metrics.clone(),
-        fx: facts.fx.clone(),
-        accounts: facts.accounts.clone(),
-    };
+    let mut tables = facts.to_tables();
     tables.bookings.extend(bookings);
     tables.splits.extend(splits);
     // Sorts the new rows into place and indexes their references, as the loader does.
