@@ -10,9 +10,12 @@
 //!   payee gets nothing or exactly the cap), or a cap below a bonus's fixed pay;
 //! - `payplan::spif-window`: a spif window that runs outside the term.
 //!
-//! Data lint ([`lint_data`], run by `payplan run` after loading):
+//! Data lints ([`lint_data`], run by `payplan run` after loading):
 //! - `payplan::table-key`: a table key that never occurs in the data column the table
-//!   is looked up with.
+//!   is looked up with;
+//! - `payplan::value-never-occurs`: a text compared with a column (`booking.status ==
+//!   "won"`, `payee.role in ["AE"]`) that no row of the data holds (the data says
+//!   `Won`: text is compared exactly, so the filter matches nothing).
 //!
 //! The figures behind the tier and cap lints are computed only where the plan states
 //! them as literals (money bands, a literal rate, money caps, a money gate threshold on
@@ -26,7 +29,8 @@ use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The codes of the lints.
-pub const CODES: &[&str] = &["payplan::unused", "payplan::unreachable-tier", "payplan::cap-below-gate", "payplan::spif-window", "payplan::table-key"];
+pub const CODES: &[&str] =
+    &["payplan::unused", "payplan::unreachable-tier", "payplan::cap-below-gate", "payplan::spif-window", "payplan::table-key", "payplan::value-never-occurs"];
 
 /// Whether a diagnostic is a lint (a warning of this module).
 pub fn is_lint(diagnostic: &Diagnostic) -> bool {
@@ -531,13 +535,15 @@ pub fn lint_data(plan: &ast::Plan, lowered: &payplan_ir::Plan, facts: &Facts) ->
         });
     }
     let mut out = Vec::new();
+    let mut columns_seen: BTreeMap<(ast::Record, &str), BTreeSet<Key>> = BTreeMap::new();
+    value_lints(plan, lowered, facts, &mut columns_seen, &mut out);
     for item in &plan.items {
         let ItemKind::Table(table) = &item.kind else { continue };
         let Some(columns) = lookups.get(table.name.name.as_str()) else { continue };
         let Some(columns) = columns.iter().copied().collect::<Option<Vec<_>>>() else { continue };
         let mut seen: BTreeSet<Key> = BTreeSet::new();
         for (record, name) in &columns {
-            seen.extend(column_values(lowered, facts, *record, name));
+            seen.extend(columns_seen.entry((*record, name)).or_insert_with(|| column_values(lowered, facts, *record, name)).iter().cloned());
         }
         let shown_columns: Vec<String> = columns.iter().map(|(r, n)| format!("`{}.{n}`", r.keyword())).collect::<BTreeSet<_>>().into_iter().collect();
         for entry in &table.entries {
@@ -583,6 +589,82 @@ pub fn lint_data(plan: &ast::Plan, lowered: &payplan_ir::Plan, facts: &Facts) ->
         }
     }
     out
+}
+
+/// A column compared with texts: the column, whether the comparison selects rows by the
+/// texts (`==`, `in`; not `!=`), and the texts with where they are written.
+type Comparison<'p> = ((ast::Record, &'p str), bool, Vec<(&'p str, Span)>);
+
+/// `payplan::value-never-occurs`: a text compared with a column (`==`, `!=`, `in [...]`,
+/// either side of `==`/`!=`) that no row holds, when it is probably a mistake: the data
+/// has a close value (`Won` for `won`: text is compared exactly), or the comparison
+/// can match no row at all (`== "won"`, or an `in` list none of whose texts occurs).
+/// A column with no value at all is left alone (absent, or no rows to compare with).
+fn value_lints<'p>(
+    plan: &'p ast::Plan,
+    lowered: &payplan_ir::Plan,
+    facts: &Facts,
+    columns_seen: &mut BTreeMap<(ast::Record, &'p str), BTreeSet<Key>>,
+    out: &mut Vec<Diagnostic>,
+) {
+    // In plan order.
+    let mut comparisons: Vec<Comparison<'p>> = Vec::new();
+    let text = |e: &'p ast::Expr| match &e.kind {
+        ExprKind::Literal(LiteralKind::String(s)) => Some((s.as_str(), e.span)),
+        _ => None,
+    };
+    for root in plan_exprs(plan) {
+        walk(root, &mut |e| {
+            let ExprKind::Binary(op, left, right) = &e.kind else { return };
+            let (column, other) = match (&left.kind, &right.kind) {
+                (ExprKind::Field(record, name), _) => ((*record, name.name.as_str()), right),
+                (_, ExprKind::Field(record, name)) if *op != BinaryOp::In => ((*record, name.name.as_str()), left),
+                _ => return,
+            };
+            let texts: Vec<(&str, Span)> = match (op, &other.kind) {
+                (BinaryOp::Eq | BinaryOp::Ne, _) => text(other).into_iter().collect(),
+                (BinaryOp::In, ExprKind::List(items)) => items.iter().filter_map(text).collect(),
+                _ => Vec::new(),
+            };
+            if !texts.is_empty() {
+                comparisons.push((column, *op != BinaryOp::Ne, texts));
+            }
+        });
+    }
+    for (column, selects, texts) in comparisons {
+        let seen = columns_seen.entry(column).or_insert_with(|| column_values(lowered, facts, column.0, column.1));
+        if seen.is_empty() {
+            continue;
+        }
+        let occurs = |t: &str| seen.contains(&Key::Text(t.to_string()));
+        let matches_nothing = selects && !texts.iter().any(|(t, _)| occurs(t));
+        for (wanted, span) in texts.iter().filter(|(t, _)| !occurs(t)) {
+            let data_texts = seen.iter().filter_map(|k| match k {
+                Key::Text(t) => Some(t.as_str()),
+                Key::Number(_) => None,
+            });
+            let same_but_case = data_texts.clone().find(|t| t.to_lowercase() == wanted.to_lowercase());
+            let close = same_but_case.or_else(|| payplan_syntax::closest(wanted, data_texts));
+            let help = match close {
+                Some(close) => format!("the data has `\"{close}\"`: text is compared exactly, so a misspelt value never matches; correct it"),
+                None if matches_nothing => {
+                    "no row has any of the values compared here, so the comparison matches nothing; check the values against the data".to_string()
+                }
+                None => continue,
+            };
+            let (record, name) = column;
+            out.push(
+                Diagnostic::error(
+                    "payplan::value-never-occurs",
+                    format!("`\"{wanted}\"` never occurs in `{}.{name}` in the data", record.keyword()),
+                    *span,
+                    "no row has this value",
+                )
+                .with_help(help)
+                .warning(),
+            );
+        }
+    }
 }
 
 fn key_text(key: &Key) -> String {

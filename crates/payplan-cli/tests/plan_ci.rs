@@ -408,3 +408,22 @@ fn run_warns_about_a_table_key_that_is_not_in_the_data() {
     assert_eq!(exit_code(&payplan(&dir, &["--deny-warnings", "run", "enterprise-ae.plan", "--data", "data"])), 1);
     assert_eq!(exit_code(&payplan(&dir, &["check", "enterprise-ae.plan"])), 0, "check has no data to compare with");
 }
+
+#[test]
+fn run_warns_about_a_compared_text_that_is_not_in_the_data() {
+    let dir = plans_copy("value-never-occurs");
+    // The data's statuses are lowercase: `Won` never matches, so nothing would be paid.
+    edit(&dir.join("enterprise-ae.plan"), "booking.status == \"won\"", "booking.status == \"Won\"");
+    let out = payplan(&dir, &["run", "enterprise-ae.plan", "--data", "data", "--format", "csv"]);
+    assert_eq!(exit_code(&out), 0, "{}", stderr_text(&out));
+    let err = stderr_text(&out);
+    assert!(err.contains("`\"Won\"` never occurs in `booking.status` in the data"), "{err}");
+    assert!(err.contains("the data has `\"won\"`"), "{err}");
+    assert_eq!(exit_code(&payplan(&dir, &["--deny-warnings", "run", "enterprise-ae.plan", "--data", "data"])), 1);
+
+    // A role list naming a role nobody has yet is fine while another role occurs.
+    let dir = plans_copy("value-in-list");
+    edit(&dir.join("enterprise-ae.plan"), "eligible payee.role in [\"AE\", \"Senior AE\"]", "eligible payee.role in [\"AE\", \"Senior AE\", \"Principal AE\"]");
+    let out = payplan(&dir, &["run", "enterprise-ae.plan", "--data", "data", "--format", "csv"]);
+    assert!(!stderr_text(&out).contains("value-never-occurs"), "{}", stderr_text(&out));
+}
