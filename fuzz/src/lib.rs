@@ -276,11 +276,21 @@ fn run_all(plan: &Plan, facts: &Facts) {
             assert_eq!(Some(sum), payout, "{} {}: the lines do not add up to the payout", result.id, period.period);
         }
     }
+    // The table's `balance owed` with `--period` is read back from the lines: it must be
+    // the ledger's own balance after every period.
+    for (result, trace) in outcome.payees.iter().zip(&traces) {
+        for (index, period) in trace.periods.iter().enumerate() {
+            let shown = payplan_output::balance_after(plan, result, index);
+            assert_eq!(shown, period.ledger.balance_after, "{} {}: the table's balance is not the ledger's", result.id, period.period);
+        }
+    }
     for format in [payplan_output::Format::Table, payplan_output::Format::Csv, payplan_output::Format::Json] {
         let _ = payplan_output::render(format, plan, &outcome, None);
     }
     if let Some(first) = plan.periods.first() {
-        let _ = payplan_output::render(payplan_output::Format::Csv, plan, &outcome, Some(&first.label.to_string()));
+        for format in [payplan_output::Format::Table, payplan_output::Format::Csv] {
+            let _ = payplan_output::render(format, plan, &outcome, Some(&first.label.to_string()));
+        }
     }
 }
 

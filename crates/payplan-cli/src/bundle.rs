@@ -1,12 +1,21 @@
 //! `payplan bundle`: a payee's private preview bundle (or one per eligible payee).
 
-use crate::common::{emit, load, report_eval_error};
+use crate::common::{emit, load, report_eval_error, Inputs};
 use crate::report::Reporter;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// Writes the bundle of `payee` to `output`, or with no payee one bundle per eligible
-/// payee into the folder `output` (`<id>.bundle.json`).
-pub fn bundle(reporter: &mut Reporter, plan_path: &Path, data: &Path, payee: Option<&str>, output: &Path) -> bool {
+/// Writes the bundle of `payee` to `output` (standard output when `None`), or with no
+/// payee one bundle per eligible payee into the folder `output` (`<id>.bundle.json`).
+pub fn bundle(reporter: &mut Reporter, plan_path: &Path, data: &Path, payee: Option<&str>, output: Option<&Path>) -> bool {
+    let inputs = Inputs::plan_and_data(plan_path, data);
+    let folder = match (payee, output) {
+        (None, None) => return crate::common::usage(reporter, "`--all` writes one bundle per payee: give a folder with `-o DIR`, not `-o -`"),
+        (None, Some(dir)) => Some(dir),
+        (Some(_), _) => None,
+    };
+    if output.is_some_and(|path| !inputs.allow(reporter, path, "-o")) {
+        return false;
+    }
     let Some((source, plan, facts)) = load(reporter, plan_path, data, None) else { return false };
     let payees: Vec<String> = match payee {
         Some(id) => vec![id.to_string()],
@@ -18,13 +27,21 @@ pub fn bundle(reporter: &mut Reporter, plan_path: &Path, data: &Path, payee: Opt
             }
         },
     };
-    if payee.is_none() {
-        if let Err(e) = std::fs::create_dir_all(output) {
-            reporter.plain(&output.display().to_string(), "payplan::io", &format!("cannot create `{}`: {e}", output.display()), None, None);
+    // Every bundle's path is checked before the first is written.
+    let targets: Vec<Option<PathBuf>> = match folder {
+        Some(dir) => payees.iter().map(|id| Some(dir.join(format!("{}.bundle.json", crate::explain::file_name(id))))).collect(),
+        None => vec![output.map(Path::to_path_buf)],
+    };
+    if targets.iter().flatten().any(|target| !inputs.allow(reporter, target, "-o")) {
+        return false;
+    }
+    if let Some(dir) = folder {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            reporter.plain(&dir.display().to_string(), "payplan::io", &format!("cannot create `{}`: {e}", dir.display()), None, None);
             return false;
         }
     }
-    for id in &payees {
+    for (id, target) in payees.iter().zip(&targets) {
         let bundle = match payplan_bundle::make(&source.text, &plan, &facts, id) {
             Ok(bundle) => bundle,
             Err(payplan_bundle::BundleError::Eval(error)) => {
@@ -36,11 +53,7 @@ pub fn bundle(reporter: &mut Reporter, plan_path: &Path, data: &Path, payee: Opt
                 return false;
             }
         };
-        let target = match payee {
-            Some(_) => output.to_path_buf(),
-            None => output.join(format!("{}.bundle.json", crate::explain::file_name(id))),
-        };
-        if !emit(reporter, &payplan_bundle::to_json(&bundle), Some(&target)) {
+        if !emit(reporter, &payplan_bundle::to_json(&bundle), target.as_deref()) {
             return false;
         }
     }

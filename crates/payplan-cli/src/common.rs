@@ -4,7 +4,7 @@
 use crate::report::{Reporter, SourceFile};
 use payplan_facts::Facts;
 use payplan_ir::Plan;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Reports a usage error (exit status 2).
 pub fn usage(reporter: &mut Reporter, message: &str) -> bool {
@@ -71,7 +71,7 @@ pub fn load(reporter: &mut Reporter, plan_path: &Path, data: &Path, period: Opti
     }
 }
 
-/// Writes results to a file, or stdout.
+/// Writes results to a file, or stdout (through [`Reporter::print`]).
 pub fn emit(reporter: &mut Reporter, text: &str, output: Option<&Path>) -> bool {
     match output {
         Some(path) => {
@@ -81,10 +81,122 @@ pub fn emit(reporter: &mut Reporter, text: &str, output: Option<&Path>) -> bool 
             }
             true
         }
-        None => {
-            print!("{text}");
-            true
+        None => reporter.print(text),
+    }
+}
+
+/// `-o FILE` as given: `-o -` means standard output (`None`), as for most tools.
+pub fn output_file(output: Option<PathBuf>) -> Option<PathBuf> {
+    output.filter(|path| path.as_os_str() != "-")
+}
+
+/// What a command reads, which none of its outputs may be (data.md: "The engine never
+/// changes its inputs: a run reads facts and writes results elsewhere").
+pub struct Inputs<'a> {
+    /// Files read, each with what it is to the command (`the plan file`).
+    pub files: Vec<(&'static str, &'a Path)>,
+    /// The `--data` folder or JSON file.
+    pub data: Option<&'a Path>,
+}
+
+impl<'a> Inputs<'a> {
+    /// A plan file and its data.
+    pub fn plan_and_data(plan: &'a Path, data: &'a Path) -> Inputs<'a> {
+        Inputs { files: vec![("the plan file", plan)], data: Some(data) }
+    }
+
+    /// Reports and returns false when writing `output` (given with `flag`) would
+    /// overwrite an input: a file read, the data file, the data folder, a file in it, or
+    /// a new file there named as one of its tables. Checked before anything is
+    /// computed or written. Paths are compared resolved (links followed, relative parts
+    /// gone; an output that does not exist yet is resolved through the nearest folder
+    /// above it that does), and an existing output also by file identity (hard links).
+    pub fn allow(&self, reporter: &mut Reporter, output: &Path, flag: &str) -> bool {
+        match self.clash(output) {
+            None => true,
+            Some(what) => {
+                let shown = output.display().to_string();
+                reporter.plain(
+                    &shown,
+                    "payplan::output-is-input",
+                    &format!("the output `{shown}` {what}"),
+                    Some(&format!("payplan never changes its inputs: give `{flag}` a path outside them")),
+                    None,
+                );
+                false
+            }
         }
+    }
+
+    /// What `output` is among the inputs, as the end of a sentence, if anything.
+    fn clash(&self, output: &Path) -> Option<String> {
+        let resolved = resolve(output)?;
+        for (role, file) in &self.files {
+            if resolve(file).is_some_and(|f| f == resolved) || same_file(output, file) {
+                return Some(format!("is {role} `{}`", file.display()));
+            }
+        }
+        let data = self.data?;
+        let data_resolved = resolve(data)?;
+        if data.is_dir() {
+            if resolved == data_resolved {
+                return Some(format!("is the data folder `{}`", data.display()));
+            }
+            // A file of the data folder may be read: an existing one, or a new one named
+            // as a table (`Payees.csv` too: the loader refuses near-misses). Other new
+            // files there are no input (`--data . -o results.csv`).
+            let name = resolved.file_name().map(|n| n.to_string_lossy().to_lowercase());
+            let a_table = name.is_some_and(|n| payplan_data::catalog::Table::ALL.iter().any(|t| t.file_name() == n));
+            if resolved.starts_with(&data_resolved) && (output.exists() || (a_table && resolved.parent() == Some(data_resolved.as_path()))) {
+                return Some(format!("is inside the data folder `{}`", data.display()));
+            }
+            let entries = std::fs::read_dir(data).map(|entries| entries.flatten().map(|e| e.path()).collect::<Vec<_>>()).unwrap_or_default();
+            if let Some(linked) = entries.iter().find(|entry| same_file(output, entry)) {
+                return Some(format!("is the data file `{}` (a link to it)", linked.display()));
+            }
+        } else if resolved == data_resolved || same_file(output, data) {
+            return Some(format!("is the data file `{}`", data.display()));
+        }
+        None
+    }
+}
+
+/// `path` made absolute with every link and `.`/`..` resolved; for a path that does not
+/// exist yet, the nearest folder above it that does, resolved, with the rest appended.
+/// `None` when even that fails (then nothing can be written there either).
+fn resolve(path: &Path) -> Option<PathBuf> {
+    if let Ok(resolved) = path.canonicalize() {
+        return Some(resolved);
+    }
+    let mut rest = Vec::new();
+    let mut current = path;
+    loop {
+        rest.push(current.file_name()?);
+        let parent = current.parent()?;
+        let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
+        if let Ok(mut resolved) = parent.canonicalize() {
+            resolved.extend(rest.iter().rev());
+            return Some(resolved);
+        }
+        current = parent;
+    }
+}
+
+/// Whether two existing paths are one file (the same device and inode: a hard link
+/// too). Always false elsewhere than on Unix, where [`resolve`] alone decides.
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(x), Ok(y)) => x.is_file() && x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        false
     }
 }
 

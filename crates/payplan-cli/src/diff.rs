@@ -3,7 +3,7 @@
 //! the delta, totals, the biggest movers, sign changes and cap crossings
 //! (`payplan_diff`).
 
-use crate::common::{emit, load, report_eval_error};
+use crate::common::{emit, load, report_eval_error, Inputs};
 use crate::report::Reporter;
 use std::path::Path;
 
@@ -22,6 +22,10 @@ pub enum DiffFormat {
 
 /// Compares two plans on the same data and writes the report.
 pub fn diff(reporter: &mut Reporter, old_path: &Path, new_path: &Path, data: &Path, format: DiffFormat, output: Option<&Path>) -> bool {
+    let inputs = Inputs { files: vec![("the old plan", old_path), ("the new plan", new_path)], data: Some(data) };
+    if output.is_some_and(|path| !inputs.allow(reporter, path, "-o")) {
+        return false;
+    }
     let old = load(reporter, old_path, data, None);
     let new = load(reporter, new_path, data, None);
     let (Some((old_source, old_plan, old_facts)), Some((new_source, new_plan, new_facts))) = (old, new) else { return false };

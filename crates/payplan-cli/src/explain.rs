@@ -1,6 +1,6 @@
 //! `payplan explain`: a payee's statement (text, JSON) or printable pages (HTML).
 
-use crate::common::{emit, load, report_eval_error};
+use crate::common::{emit, load, report_eval_error, Inputs};
 use crate::report::Reporter;
 use std::path::Path;
 
@@ -25,6 +25,9 @@ pub fn explain(
     format: StatementFormat,
     output: Option<&Path>,
 ) -> bool {
+    if output.is_some_and(|path| !Inputs::plan_and_data(plan_path, data).allow(reporter, path, "-o")) {
+        return false;
+    }
     let Some((source, plan, facts)) = load(reporter, plan_path, data, period) else { return false };
     let explained = match payplan_eval::explain(&plan, &facts, payee) {
         Ok(explained) => explained,
@@ -55,6 +58,10 @@ pub fn explain(
 
 /// Writes `DIR/<payee>.html` for one or every eligible payee, and `DIR/index.html`.
 pub fn explain_html(reporter: &mut Reporter, plan_path: &Path, data: &Path, payee: Option<&str>, period: Option<&str>, dir: &Path) -> bool {
+    let inputs = Inputs::plan_and_data(plan_path, data);
+    if !inputs.allow(reporter, dir, "-o") {
+        return false;
+    }
     let Some((source, plan, facts)) = load(reporter, plan_path, data, period) else { return false };
     let explained = match payee {
         Some(id) => payplan_eval::explain(&plan, &facts, id).map(|e| e.map(|(outcome, trace)| (outcome, vec![trace]))),
@@ -77,6 +84,13 @@ pub fn explain_html(reporter: &mut Reporter, plan_path: &Path, data: &Path, paye
             return false;
         }
     };
+    // Every page's path is checked before the first is written.
+    let files: Vec<String> = outcome.payees.iter().map(|result| format!("{}.html", file_name(&result.id))).collect();
+    for file in files.iter().map(String::as_str).chain(["index.html"]) {
+        if !inputs.allow(reporter, &dir.join(file), "-o") {
+            return false;
+        }
+    }
     if let Err(e) = std::fs::create_dir_all(dir) {
         reporter.plain(&dir.display().to_string(), "payplan::io", &format!("cannot create `{}`: {e}", dir.display()), None, None);
         return false;
@@ -85,11 +99,10 @@ pub fn explain_html(reporter: &mut Reporter, plan_path: &Path, data: &Path, paye
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title></head><body><h1>Statements</h1><ul>\n",
         html_text(&plan.name)
     );
-    for (result, trace) in outcome.payees.iter().zip(&traces) {
+    for ((result, trace), file) in outcome.payees.iter().zip(&traces).zip(&files) {
         let unpaid: Vec<payplan_eval::UnpaidCredit> = outcome.unpaid.iter().filter(|u| u.payee == result.id).cloned().collect();
         let page = payplan_output::html::page(&plan, result, trace, &unpaid);
-        let file = format!("{}.html", file_name(&result.id));
-        if !emit(reporter, &page, Some(&dir.join(&file))) {
+        if !emit(reporter, &page, Some(&dir.join(file))) {
             return false;
         }
         index.push_str(&format!("<li><a href=\"{file}\">{}</a></li>\n", html_text(&result.id)));

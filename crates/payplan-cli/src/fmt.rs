@@ -75,10 +75,12 @@ pub fn fmt(reporter: &mut Reporter, paths: &[PathBuf], mode: Mode) -> bool {
         let on_disk = std::fs::read(&path).unwrap_or_default();
         let differs = on_disk != formatted.as_bytes();
         match mode {
-            Mode::Print => print!("{formatted}"),
+            Mode::Print => {
+                reporter.print(&formatted);
+            }
             Mode::Check => {
                 if differs {
-                    println!("{}", path.display());
+                    reporter.println(&path.display().to_string());
                     if reporter.is_json() {
                         let at = first_difference(&source.text, &formatted);
                         let d = payplan_syntax::Diagnostic::error(
@@ -100,7 +102,7 @@ pub fn fmt(reporter: &mut Reporter, paths: &[PathBuf], mode: Mode) -> bool {
                         ok = false;
                         continue;
                     }
-                    println!("formatted {}", path.display());
+                    reporter.println(&format!("formatted {}", path.display()));
                 }
             }
         }
@@ -110,7 +112,11 @@ pub fn fmt(reporter: &mut Reporter, paths: &[PathBuf], mode: Mode) -> bool {
             return false;
         }
         let files = if changed.len() == 1 { "file is" } else { "files are" };
-        eprintln!("{} {files} not formatted: run `payplan fmt -w` on {}", changed.len(), if changed.len() == 1 { "it" } else { "them" });
+        crate::report::to_stderr(&format!(
+            "{} {files} not formatted: run `payplan fmt -w` on {}\n",
+            changed.len(),
+            if changed.len() == 1 { "it" } else { "them" }
+        ));
         return false;
     }
     ok

@@ -3,9 +3,9 @@
 //! finds the inputs, writes the tables and prints the report: text on stderr, or
 //! JSON on stdout with `--format json`.
 
+use crate::common::Inputs;
 use crate::report::Reporter;
-use payplan_import::{import as run_import, locate_inputs, read_inputs, write_tables, ImportError, Mapping, WriteError};
-use std::io::Write as _;
+use payplan_import::{import as run_import, locate_inputs, read_inputs, write_tables, ImportError, Mapping, Table, WriteError};
 use std::path::{Path, PathBuf};
 
 /// How the import report is printed.
@@ -76,7 +76,18 @@ pub fn import(reporter: &mut Reporter, args: &ImportArgs<'_>) -> bool {
             return false;
         }
     };
-    let files = match locate_inputs(&mapping, args.inputs).and_then(|paths| read_inputs(&paths)) {
+    let paths = match locate_inputs(&mapping, args.inputs) {
+        Ok(paths) => paths,
+        Err(errors) => return report_errors(reporter, &errors),
+    };
+    // The tables written (or removed with `--force`) may not be the mapping or an export.
+    let mut read = vec![("the mapping file", args.map)];
+    read.extend(paths.iter().map(|path| ("an input file", path.as_path())));
+    let inputs = Inputs { files: read, data: None };
+    if Table::ALL.iter().any(|table| !inputs.allow(reporter, &args.out.join(table.file_name()), "--out")) {
+        return false;
+    }
+    let files = match read_inputs(&paths) {
         Ok(files) => files,
         Err(errors) => return report_errors(reporter, &errors),
     };
@@ -86,7 +97,7 @@ pub fn import(reporter: &mut Reporter, args: &ImportArgs<'_>) -> bool {
     };
     let rejected = imported.report.rejected_rows();
     if args.strict && rejected > 0 {
-        print_report(args, &imported.report, &[], &[]);
+        print_report(reporter, args, &imported.report, &[], &[]);
         let message = format!("{rejected} row{} rejected, and `--strict` is set: nothing written", if rejected == 1 { " was" } else { "s were" });
         reporter.plain(
             &map_shown,
@@ -98,10 +109,7 @@ pub fn import(reporter: &mut Reporter, args: &ImportArgs<'_>) -> bool {
         return false;
     }
     match write_tables(args.out, &imported.tables, args.force) {
-        Ok(written) => {
-            print_report(args, &imported.report, &written.written, &written.removed);
-            true
-        }
+        Ok(written) => print_report(reporter, args, &imported.report, &written.written, &written.removed),
         Err(WriteError::NotEmpty { dir, entries }) => {
             reporter.usage_errors += 1;
             let message = format!("the output folder `{}` is not empty (it holds {})", dir.display(), entries.join(", "));
@@ -136,7 +144,8 @@ fn report_errors(reporter: &mut Reporter, errors: &[ImportError]) -> bool {
     false
 }
 
-fn print_report(args: &ImportArgs<'_>, report: &payplan_import::Report, written: &[PathBuf], removed: &[PathBuf]) {
+/// Prints the report; false when standard output fails (the tables are written by then).
+fn print_report(reporter: &mut Reporter, args: &ImportArgs<'_>, report: &payplan_import::Report, written: &[PathBuf], removed: &[PathBuf]) -> bool {
     match args.format {
         ReportFormat::Text => {
             let mut text = report.render_text();
@@ -149,7 +158,8 @@ fn print_report(args: &ImportArgs<'_>, report: &payplan_import::Report, written:
                 text.push_str(&format!("wrote {} file{} to {}\n", written.len(), if written.len() == 1 { "" } else { "s" }, args.out.display()));
             }
             // A closed stderr is no reason to fail an import that wrote its tables.
-            let _ = std::io::stderr().write_all(text.as_bytes());
+            crate::report::to_stderr(&text);
+            true
         }
         ReportFormat::Json => {
             let mut document = serde_json::json!({
@@ -161,8 +171,7 @@ fn print_report(args: &ImportArgs<'_>, report: &payplan_import::Report, written:
             if let (Some(object), Ok(serde_json::Value::Object(fields))) = (document.as_object_mut(), serde_json::to_value(report)) {
                 object.extend(fields);
             }
-            // Written, not printed: a closed pipe (`| head`) must not panic.
-            let _ = writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&document).unwrap_or_default());
+            reporter.println(&serde_json::to_string_pretty(&document).unwrap_or_default())
         }
     }
 }

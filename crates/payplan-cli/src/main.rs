@@ -1,5 +1,7 @@
 //! `payplan`: check plans and run them against data (cli.md). A thin shell over the
-//! library crates: read files, call the pipeline, print.
+//! library crates: read files, call the pipeline, print. Results reach stdout through
+//! `Reporter::print` only (a failed write is a diagnostic, a closed pipe ends quietly),
+//! and no `-o` path may be one of the inputs (`common::Inputs`).
 
 mod bundle;
 mod check;
@@ -36,13 +38,13 @@ struct Cli {
 enum Command {
     /// Run the `test` blocks of plan files and compare each test's statements with its snapshot.
     Test {
-        /// Plan files, or folders searched for `*.plan` files with tests.
+        /// Plan files, or folders searched for `*.plan` files with tests. Every file is checked: one that does not check fails the run.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// Write the snapshot files (`PLAN.snap`) from this run.
         #[arg(long)]
         update: bool,
-        /// Also write the results as JUnit XML to this file.
+        /// Also write the results as JUnit XML to this file (not one of the plan or snapshot files).
         #[arg(long)]
         junit: Option<PathBuf>,
     },
@@ -58,7 +60,7 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: diff::DiffFormat,
-        /// Write the report to this file instead of stdout.
+        /// Write the report to this file instead of stdout (`-o -` is stdout). It may not be one of the inputs.
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
     },
@@ -93,7 +95,7 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: run::OutputFormat,
-        /// Write the results to this file instead of stdout.
+        /// Write the results to this file instead of stdout (`-o -` is stdout). It may not be one of the inputs.
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
     },
@@ -134,7 +136,7 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: explain::StatementFormat,
-        /// Write the statement to this file instead of stdout (with `--format html`: a folder).
+        /// Write the statement to this file instead of stdout (`-o -` is stdout; with `--format html`: a folder). It may not be one of the inputs.
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
     },
@@ -151,7 +153,7 @@ enum Command {
         /// One bundle per eligible payee, into the `-o` folder.
         #[arg(long)]
         all: bool,
-        /// The bundle file (with `--all`: a folder).
+        /// The bundle file (`-o -` is stdout; with `--all`: a folder). It may not be one of the inputs.
         #[arg(short = 'o', long)]
         output: PathBuf,
     },
@@ -162,14 +164,32 @@ enum Command {
 const STACK_BYTES: usize = 256 * 1024 * 1024;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_exit(&e),
+    };
     let worker = std::thread::Builder::new().stack_size(STACK_BYTES).spawn(move || execute(cli));
     match worker.map(|handle| handle.join()) {
         Ok(Ok(code)) => code,
         _ => {
-            eprintln!("error: internal error: the worker thread failed");
+            report::to_stderr("error: internal error: the worker thread failed\n");
             ExitCode::from(1)
         }
+    }
+}
+
+/// Prints clap's help, version or usage error as `Cli::parse` would, with the write to
+/// stdout checked (`payplan --help > /dev/full` fails with status 1, `| head` is quiet).
+fn clap_exit(e: &clap::Error) -> ExitCode {
+    let code = u8::try_from(e.exit_code()).unwrap_or(2);
+    match e.print() {
+        // A usage error that cannot reach stderr: nowhere left to say so.
+        Err(_) if e.use_stderr() => ExitCode::from(code),
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            report::to_stderr(&format!("error: cannot write to standard output: {error}\n"));
+            ExitCode::from(1)
+        }
+        _ => ExitCode::from(code),
     }
 }
 
@@ -178,7 +198,7 @@ fn execute(cli: Cli) -> ExitCode {
     let deny_warnings = cli.deny_warnings;
     let ok = match cli.command {
         Command::Test { paths, update, junit } => test::test(&mut reporter, &paths, update, junit.as_deref()),
-        Command::Diff { old, new, data, format, output } => diff::diff(&mut reporter, &old, &new, &data, format, output.as_deref()),
+        Command::Diff { old, new, data, format, output } => diff::diff(&mut reporter, &old, &new, &data, format, common::output_file(output).as_deref()),
         Command::Fmt { paths, check, write } => {
             let mode = if check {
                 fmt::Mode::Check
@@ -200,15 +220,19 @@ fn execute(cli: Cli) -> ExitCode {
         Command::Import { map, inputs, out, force, strict, format } => {
             import::import(&mut reporter, &import::ImportArgs { map: &map, inputs: &inputs, out: &out, force, strict, format })
         }
-        Command::Run { plan, data, period, format, output } => run::run(&mut reporter, &plan, &data, period.as_deref(), format, output.as_deref()),
-        Command::Explain { plan, data, payee, period, format: explain::StatementFormat::Html, output } => match output {
+        Command::Run { plan, data, period, format, output } => {
+            run::run(&mut reporter, &plan, &data, period.as_deref(), format, common::output_file(output).as_deref())
+        }
+        Command::Explain { plan, data, payee, period, format: explain::StatementFormat::Html, output } => match common::output_file(output) {
             Some(dir) => explain::explain_html(&mut reporter, &plan, &data, payee.as_deref(), period.as_deref(), &dir),
             None => common::usage(&mut reporter, "`--format html` writes one page per payee: give a folder with `-o DIR`"),
         },
         Command::Explain { plan, data, payee: Some(payee), period, format, output } => {
-            explain::explain(&mut reporter, &plan, &data, &payee, period.as_deref(), format, output.as_deref())
+            explain::explain(&mut reporter, &plan, &data, &payee, period.as_deref(), format, common::output_file(output).as_deref())
         }
-        Command::Bundle { plan, data, payee, all: _, output } => bundle::bundle(&mut reporter, &plan, &data, payee.as_deref(), &output),
+        Command::Bundle { plan, data, payee, all: _, output } => {
+            bundle::bundle(&mut reporter, &plan, &data, payee.as_deref(), common::output_file(Some(output)).as_deref())
+        }
         Command::Explain { payee: None, .. } => common::usage(&mut reporter, "`explain` needs `--payee ID` (or `--format html -o DIR` for every payee)"),
     };
     let denied = deny_warnings && reporter.warnings > 0;
@@ -216,7 +240,8 @@ fn execute(cli: Cli) -> ExitCode {
         let message = format!("{} warning{} reported, and `--deny-warnings` is set", reporter.warnings, if reporter.warnings == 1 { " was" } else { "s were" });
         reporter.plain("", "payplan::deny-warnings", &message, Some("fix the warnings, or run without `--deny-warnings`"), None);
     }
-    let ok = ok && !denied;
+    // A failed write to standard output fails the command, whatever it computed.
+    let ok = ok && !denied && !reporter.stdout_failed();
     let usage_error = reporter.usage_errors > 0;
     reporter.finish();
     match (ok, usage_error) {

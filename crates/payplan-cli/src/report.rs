@@ -3,7 +3,7 @@
 
 use payplan_syntax::{Diagnostic, Severity, Span};
 use serde::Serialize;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 /// How problems are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -62,6 +62,28 @@ pub struct Reporter {
     pub warnings: usize,
     /// Usage errors among them (exit status 2).
     pub usage_errors: usize,
+    /// What became of standard output.
+    stdout: StdoutState,
+}
+
+/// Standard output, as far as this run has written it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StdoutState {
+    /// Every write so far went through.
+    Open,
+    /// The reader went away (a closed pipe, as with `| head`): the rest of the output
+    /// is dropped without a word, and the command's outcome stands.
+    Closed,
+    /// A write failed for another reason (a full disk): reported once, exit status 1.
+    Failed,
+}
+
+/// Writes to stderr. Nothing is left to report a failure to, so it is ignored: the
+/// `eprintln!` macro would panic instead (with `2>&1 | head`, for one).
+pub fn to_stderr(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(text.as_bytes());
+    let _ = stderr.flush();
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -75,7 +97,50 @@ fn position(text: &str, offset: usize) -> Position {
 impl Reporter {
     /// A reporter printing in `format`.
     pub fn new(format: ErrorFormat) -> Reporter {
-        Reporter { format, json: Vec::new(), errors: 0, warnings: 0, usage_errors: 0 }
+        Reporter { format, json: Vec::new(), errors: 0, warnings: 0, usage_errors: 0, stdout: StdoutState::Open }
+    }
+
+    /// Writes results to standard output; every write of every command goes through
+    /// here (never `print!`, which panics when the write fails). A closed pipe
+    /// (`payplan run ... | head`) ends the output quietly: later writes are dropped and
+    /// the exit status is the command's own. Any other error (a full disk) is reported
+    /// once, as `cannot write to standard output: ...`, and fails the command (status 1).
+    /// False once standard output has failed so.
+    pub fn print(&mut self, text: &str) -> bool {
+        if self.stdout != StdoutState::Open {
+            return self.stdout == StdoutState::Closed;
+        }
+        let mut stdout = std::io::stdout().lock();
+        let written = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+        drop(stdout);
+        match written {
+            Ok(()) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.stdout = StdoutState::Closed;
+                true
+            }
+            Err(e) => {
+                self.stdout = StdoutState::Failed;
+                self.plain(
+                    "",
+                    "payplan::io",
+                    &format!("cannot write to standard output: {e}"),
+                    Some("the output is incomplete: check where standard output goes (a full disk, a device)"),
+                    None,
+                );
+                false
+            }
+        }
+    }
+
+    /// [`Reporter::print`] of a line.
+    pub fn println(&mut self, line: &str) -> bool {
+        self.print(&format!("{line}\n"))
+    }
+
+    /// Whether a write to standard output failed (other than a closed pipe).
+    pub fn stdout_failed(&self) -> bool {
+        self.stdout == StdoutState::Failed
     }
 
     /// Whether diagnostics are printed as JSON (for editors and CI annotations).
@@ -93,7 +158,7 @@ impl Reporter {
         match self.format {
             ErrorFormat::Human => {
                 let report = miette::Report::new(diagnostic.clone()).with_source_code(miette::NamedSource::new(source.path.clone(), source.text.clone()));
-                eprintln!("{}", render(&report));
+                to_stderr(&format!("{}\n", render(&report)));
             }
             ErrorFormat::Json => {
                 let span = diagnostic.span();
@@ -118,8 +183,8 @@ impl Reporter {
         self.errors += 1;
         match self.format {
             ErrorFormat::Human => match help {
-                Some(h) => eprintln!("error: {message}\n  help: {h}"),
-                None => eprintln!("error: {message}"),
+                Some(h) => to_stderr(&format!("error: {message}\n  help: {h}\n")),
+                None => to_stderr(&format!("error: {message}\n")),
             },
             ErrorFormat::Json => self.json.push(JsonDiagnostic {
                 message: message.to_string(),
@@ -140,7 +205,7 @@ impl Reporter {
     pub fn finish(self) {
         if self.format == ErrorFormat::Json && !self.json.is_empty() {
             let doc = serde_json::json!({ "diagnostics": self.json });
-            eprintln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            to_stderr(&format!("{}\n", serde_json::to_string_pretty(&doc).unwrap_or_default()));
         }
     }
 }

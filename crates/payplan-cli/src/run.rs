@@ -1,6 +1,6 @@
 //! `payplan run`: evaluate a plan against data and print the lines.
 
-use crate::common::{emit, load, report_eval_error};
+use crate::common::{emit, load, report_eval_error, Inputs};
 use crate::report::Reporter;
 use std::path::Path;
 
@@ -17,6 +17,9 @@ pub enum OutputFormat {
 
 /// Runs a plan and writes its lines.
 pub fn run(reporter: &mut Reporter, plan_path: &Path, data: &Path, period: Option<&str>, format: OutputFormat, output: Option<&Path>) -> bool {
+    if output.is_some_and(|path| !Inputs::plan_and_data(plan_path, data).allow(reporter, path, "-o")) {
+        return false;
+    }
     let bar = crate::progress::Bar::new();
     bar.status("loading data");
     let loaded = load(reporter, plan_path, data, period);

@@ -8,8 +8,11 @@
 //! is written and reported, except when the `CI` environment variable is set (to
 //! anything but `false` or `0`): then it fails, so that a new snapshot is never accepted
 //! silently in CI.
+//!
+//! Every file given or found is checked, test blocks or not: one whose plan does not
+//! parse or check is a failure, reported with its diagnostics.
 
-use crate::common::{read_source, report_eval_error};
+use crate::common::{read_source, report_eval_error, Inputs};
 use crate::fmt::plan_files;
 use crate::report::{Reporter, SourceFile};
 use payplan_syntax::{Diagnostic, Span};
@@ -46,7 +49,18 @@ pub fn test(reporter: &mut Reporter, paths: &[PathBuf], update: bool, junit: Opt
     let mut tally = Tally::default();
     let mut suites = Vec::new();
     let mut io_ok = true;
-    for path in plan_files(reporter, paths) {
+    let files = plan_files(reporter, paths);
+    if let Some(junit) = junit {
+        // The report may not overwrite a plan or a snapshot.
+        let snapshots: Vec<PathBuf> = files.iter().map(|path| snapshot::path_for(path)).collect();
+        let mut read: Vec<(&'static str, &Path)> = files.iter().map(|path| ("a plan file", path.as_path())).collect();
+        read.extend(snapshots.iter().map(|path| ("a snapshot file", path.as_path())));
+        let inputs = Inputs { files: read, data: None };
+        if !inputs.allow(reporter, junit, "--junit") {
+            return false;
+        }
+    }
+    for path in files {
         let Some(source) = read_source(reporter, &path) else {
             tally.failed += 1;
             suites.push(Suite {
@@ -61,7 +75,7 @@ pub fn test(reporter: &mut Reporter, paths: &[PathBuf], update: bool, junit: Opt
                 reporter.diagnostic(&source, d);
             }
             tally.failed += 1;
-            println!("{}: does not parse", source.path);
+            reporter.println(&format!("{}: does not parse", source.path));
             suites.push(Suite {
                 file: source.path.clone(),
                 cases: vec![Case { name: "(file)".into(), result: CaseResult::Error("the file does not parse".into(), String::new()) }],
@@ -69,8 +83,16 @@ pub fn test(reporter: &mut Reporter, paths: &[PathBuf], update: bool, junit: Opt
             continue;
         };
         if file.tests.is_empty() {
-            if explicit.contains(&&path) {
-                println!("note: {} has no test blocks", source.path);
+            // No tests to run, but a plan that does not check fails the run all the same.
+            if !checks_untested(reporter, &path, &source, &file) {
+                tally.failed += 1;
+                reporter.println(&format!("{}: does not check (see the diagnostics)", source.path));
+                suites.push(Suite {
+                    file: source.path.clone(),
+                    cases: vec![Case { name: "(file)".into(), result: CaseResult::Error("the plan does not check".into(), String::new()) }],
+                });
+            } else if explicit.contains(&&path) {
+                reporter.println(&format!("note: {} has no test blocks", source.path));
             }
             continue;
         }
@@ -78,7 +100,7 @@ pub fn test(reporter: &mut Reporter, paths: &[PathBuf], update: bool, junit: Opt
         suites.push(suite);
     }
     if !tally.written.is_empty() {
-        println!("\nwrote {}", tally.written.join(", "));
+        reporter.println(&format!("\nwrote {}", tally.written.join(", ")));
     }
     if let Some(junit) = junit {
         if let Err(e) = std::fs::write(junit, payplan_testing::junit::render(&suites)) {
@@ -86,19 +108,44 @@ pub fn test(reporter: &mut Reporter, paths: &[PathBuf], update: bool, junit: Opt
             io_ok = false;
         }
     }
-    println!("\n{} passed, {} failed", tally.passed, tally.failed);
+    reporter.println(&format!("\n{} passed, {} failed", tally.passed, tally.failed));
     tally.failed == 0 && io_ok
+}
+
+/// The source of the plan a file's tests run against: its own, or the one it `use`s.
+fn plan_source_of(reporter: &mut Reporter, path: &Path, source: &SourceFile, file: &payplan_syntax::ast::File) -> Option<SourceFile> {
+    match &file.use_path {
+        Some(used) if file.plan.is_none() => read_source(reporter, &used_path(path, &used.value)),
+        _ => Some(SourceFile { path: source.path.clone(), text: source.text.clone() }),
+    }
+}
+
+/// A `use "..."` path, relative to the file that holds it.
+fn used_path(path: &Path, used: &str) -> PathBuf {
+    path.parent().unwrap_or(Path::new("")).join(used)
+}
+
+/// Whether the plan of a file without test blocks checks; when it does not, its
+/// diagnostics are reported (a clean file prints nothing, as before: lints are for
+/// `payplan check`).
+fn checks_untested(reporter: &mut Reporter, path: &Path, source: &SourceFile, file: &payplan_syntax::ast::File) -> bool {
+    if file.plan.is_none() && file.use_path.is_none() {
+        return true;
+    }
+    let Some(plan_source) = plan_source_of(reporter, path, source, file) else { return false };
+    let checked = payplan_check::check_source(&plan_source.text);
+    if checked.has_errors() {
+        for d in &checked.diagnostics {
+            reporter.diagnostic(&plan_source, d);
+        }
+        return false;
+    }
+    true
 }
 
 /// The plan a file's tests run against: its own, or the one it `use`s.
 fn plan_of(reporter: &mut Reporter, path: &Path, source: &SourceFile, file: &payplan_syntax::ast::File) -> Option<(SourceFile, payplan_ir::Plan)> {
-    let plan_source = match &file.use_path {
-        Some(used) if file.plan.is_none() => {
-            let target = path.parent().unwrap_or(Path::new("")).join(&used.value);
-            read_source(reporter, &target)?
-        }
-        _ => SourceFile { path: source.path.clone(), text: source.text.clone() },
-    };
+    let plan_source = plan_source_of(reporter, path, source, file)?;
     let checked = payplan_check::check_source(&plan_source.text);
     for d in &checked.diagnostics {
         reporter.diagnostic(&plan_source, d);
@@ -116,11 +163,11 @@ fn test_file(
     tally: &mut Tally,
     io_ok: &mut bool,
 ) -> Suite {
-    println!("{} ({} test{})", source.path, file.tests.len(), if file.tests.len() == 1 { "" } else { "s" });
+    reporter.println(&format!("{} ({} test{})", source.path, file.tests.len(), if file.tests.len() == 1 { "" } else { "s" }));
     let mut suite = Suite { file: source.path.clone(), cases: Vec::new() };
     let Some((plan_source, plan)) = plan_of(reporter, path, source, file) else {
         for test in &file.tests {
-            println!("  ERROR {}: the plan does not check (see the diagnostics)", test.name.value);
+            reporter.println(&format!("  ERROR {}: the plan does not check (see the diagnostics)", test.name.value));
             suite.cases.push(Case { name: test.name.value.clone(), result: CaseResult::Error("the plan does not check".into(), String::new()) });
             tally.failed += 1;
         }
@@ -179,7 +226,10 @@ fn test_file(
         // Sections of tests that are gone stay until `--update`.
         for (name, body) in &old_sections {
             if !new_sections.iter().any(|(n, _)| n == name) {
-                println!("note: {} holds a snapshot of test \"{name}\", which no longer exists (`payplan test --update` removes it)", snap_path.display());
+                reporter.println(&format!(
+                    "note: {} holds a snapshot of test \"{name}\", which no longer exists (`payplan test --update` removes it)",
+                    snap_path.display()
+                ));
                 new_sections.push((name.clone(), body.clone()));
             }
         }
@@ -217,7 +267,12 @@ fn report_test(
     }
     if !outcome.problems.is_empty() {
         tally.failed += 1;
-        println!("  ERROR {} ({}:{}): the test cannot run (see the diagnostics)", outcome.name, source.path, line_of(&source.text, span.start));
+        reporter.println(&format!(
+            "  ERROR {} ({}:{}): the test cannot run (see the diagnostics)",
+            outcome.name,
+            source.path,
+            line_of(&source.text, span.start)
+        ));
         let messages: Vec<String> = outcome
             .problems
             .iter()
@@ -230,11 +285,11 @@ fn report_test(
     }
     if outcome.passed() && snapshot_failure.is_none() {
         tally.passed += 1;
-        println!("  ok    {}", outcome.name);
+        reporter.println(&format!("  ok    {}", outcome.name));
         return Case { name: outcome.name.clone(), result: CaseResult::Passed };
     }
     tally.failed += 1;
-    println!("  FAIL  {}", outcome.name);
+    reporter.println(&format!("  FAIL  {}", outcome.name));
     let mut details = String::new();
     for f in &outcome.failures {
         let at = format!("{}:{}", source.path, line_of(&source.text, f.span.start));
@@ -263,7 +318,7 @@ fn report_test(
             reporter.diagnostic(source, &d);
         }
     }
-    println!("{}", indent(details.trim_end(), "        "));
+    reporter.println(&indent(details.trim_end(), "        "));
     let message = match (outcome.failures.first(), snapshot_failure) {
         (Some(f), _) => format!("{}: expected {}, actual {}", f.expectation, f.expected, f.actual),
         (None, Some(_)) => "the statement differs from the snapshot".to_string(),

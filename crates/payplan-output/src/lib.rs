@@ -4,8 +4,8 @@
 pub mod html;
 pub mod statement;
 
-use payplan_eval::{format_amount, LineKind, Outcome};
-use payplan_ir::Plan;
+use payplan_eval::{format_amount, LineKind, Outcome, PayeeResult};
+use payplan_ir::{DrawKind, Plan};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
@@ -133,11 +133,50 @@ pub fn grouped(amount: Decimal, digits: u32) -> String {
     }
 }
 
+/// How many terminal columns `text` takes: East Asian wide characters count two,
+/// combining marks (an NFD accent) and other zero-width characters none.
+pub fn display_width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
+/// `text` padded with spaces to `width` terminal columns, on the right (`left`) or on
+/// the left.
+fn pad(text: &str, width: usize, left: bool) -> String {
+    let fill = " ".repeat(width.saturating_sub(display_width(text)));
+    if left {
+        format!("{text}{fill}")
+    } else {
+        format!("{fill}{text}")
+    }
+}
+
+/// The balance owed after the period at `index` (0-based, in term order), from the
+/// lines: the sum to that period of the carry, the recovery and, for a recoverable
+/// draw, the draw (the ledger of language.md section 9; after the last period it is
+/// the term-end balance).
+pub fn balance_after(plan: &Plan, payee: &PayeeResult, index: usize) -> Decimal {
+    let recoverable = plan.draw.as_ref().is_some_and(|d| d.kind == DrawKind::Recoverable);
+    let counts = |kind: LineKind| matches!(kind, LineKind::Carry | LineKind::Recovery) || (recoverable && kind == LineKind::Draw);
+    payee
+        .periods
+        .iter()
+        .take(index.saturating_add(1))
+        .flat_map(|p| p.lines.iter())
+        .filter(|l| counts(l.kind))
+        .fold(Decimal::ZERO, |sum, l| sum.checked_add(l.amount).unwrap_or(sum))
+}
+
 /// Payees down, periods across, with totals and an unpaid credit summary.
+///
+/// With `period`, only that period's column shows; a payee's `balance owed` row then
+/// holds the balance owed at the end of that period (not at term end), and the unpaid
+/// credit summary counts the entries dated in that period only.
 pub fn table(plan: &Plan, outcome: &Outcome, period: Option<&str>) -> String {
     let digits = plan.currency.minor_units();
     let labels: Vec<String> = plan.periods.iter().map(|p| p.label.to_string()).filter(|l| keep_period(period, l)).collect();
     let show_total = period.is_none();
+    // The one period shown, with its place in the term.
+    let chosen = period.and_then(|label| plan.periods.iter().enumerate().find(|(_, p)| p.label.to_string() == label));
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut header = vec!["payee".to_string(), "line".to_string()];
     header.extend(labels.iter().cloned());
@@ -174,13 +213,22 @@ pub fn table(plan: &Plan, outcome: &Outcome, period: Option<&str>) -> String {
             rows.push(row);
             first_row = false;
         }
-        if !payee.balance.is_zero() {
-            let mut row = vec![String::new(), "balance owed".into()];
-            row.extend(labels.iter().map(|_| String::new()));
-            if show_total {
+        match chosen {
+            // The term-end balance, under `total`.
+            None if show_total && !payee.balance.is_zero() => {
+                let mut row = vec![String::new(), "balance owed".into()];
+                row.extend(labels.iter().map(|_| String::new()));
                 row.push(grouped(payee.balance, digits));
+                rows.push(row);
             }
-            rows.push(row);
+            // The balance at the end of the period shown, under it.
+            Some((index, _)) => {
+                let balance = balance_after(plan, payee, index);
+                if !balance.is_zero() {
+                    rows.push(vec![String::new(), "balance owed".into(), grouped(balance, digits)]);
+                }
+            }
+            None => {}
         }
     }
     let mut total_row = vec!["all payees".to_string(), "payout".to_string()];
@@ -191,7 +239,7 @@ pub fn table(plan: &Plan, outcome: &Outcome, period: Option<&str>) -> String {
     rows.push(total_row);
 
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..columns).map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..columns).map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| display_width(s)).max().unwrap_or(0)).collect();
     let mut out = format!("{} ({}, {} periods)\n\n", plan.name, plan.currency, plan.period_kind.keyword());
     let last_row = rows.len().saturating_sub(1);
     for (r, row) in rows.iter().enumerate() {
@@ -199,31 +247,26 @@ pub fn table(plan: &Plan, outcome: &Outcome, period: Option<&str>) -> String {
             let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
             let _ = writeln!(out, "{}", rule.join("  "));
         }
-        let cells: Vec<String> = row
-            .iter()
-            .enumerate()
-            .map(|(c, cell)| {
-                let width = widths.get(c).copied().unwrap_or(0);
-                if c < 2 {
-                    format!("{cell:<width$}")
-                } else {
-                    format!("{cell:>width$}")
-                }
-            })
-            .collect();
+        let cells: Vec<String> = row.iter().enumerate().map(|(c, cell)| pad(cell, widths.get(c).copied().unwrap_or(0), c < 2)).collect();
         let _ = writeln!(out, "{}", cells.join("  ").trim_end());
         if r == 0 {
             let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
             let _ = writeln!(out, "{}", rule.join("  "));
         }
     }
-    if !outcome.unpaid.is_empty() {
+    // With `--period`, the unpaid credit dated in that period only.
+    let unpaid: Vec<&payplan_eval::UnpaidCredit> = match chosen {
+        Some((_, p)) => outcome.unpaid.iter().filter(|u| p.start <= u.date && u.date <= p.end).collect(),
+        None => outcome.unpaid.iter().collect(),
+    };
+    if !unpaid.is_empty() {
         // Each unpaid amount holds the minor digits (the engine checks); a total that
         // cannot is left out rather than shown with fewer.
-        let total =
-            outcome.unpaid.iter().try_fold(Decimal::ZERO, |a, u| a.checked_add(u.amount)).and_then(|t| payplan_eval::round_exact(t, digits, plan.rounding));
+        let total = unpaid.iter().try_fold(Decimal::ZERO, |a, u| a.checked_add(u.amount)).and_then(|t| payplan_eval::round_exact(t, digits, plan.rounding));
         let amount = total.map(|t| format!(", {} {}", grouped(t, digits), plan.currency)).unwrap_or_default();
-        let _ = writeln!(out, "\nunpaid credit: {} entries{amount} (not eligible or outside active dates; `--format json` lists them)", outcome.unpaid.len(),);
+        let dated = chosen.map(|(_, p)| format!(" dated in {}", p.label)).unwrap_or_default();
+        let entries = if unpaid.len() == 1 { "entry" } else { "entries" };
+        let _ = writeln!(out, "\nunpaid credit{dated}: {} {entries}{amount} (not eligible or outside active dates; `--format json` lists them)", unpaid.len());
     }
     if outcome.entries_outside_term > 0 {
         let _ = writeln!(out, "credit entries dated outside the term, not paid: {}", outcome.entries_outside_term);
