@@ -29,6 +29,8 @@ pub(crate) mod col {
         pub(crate) const START_DATE: usize = 4;
         pub(crate) const END_DATE: usize = 5;
         pub(crate) const TARGET_INCENTIVE: usize = 6;
+        /// The row currency (`Table::row_currency_column`), after the standard columns.
+        pub(crate) const CURRENCY: usize = 7;
     }
     pub(crate) mod booking {
         pub(crate) const ID: usize = 0;
@@ -50,6 +52,8 @@ pub(crate) mod col {
         pub(crate) const QUOTA: usize = 1;
         pub(crate) const PERIOD: usize = 2;
         pub(crate) const AMOUNT: usize = 3;
+        /// The row currency (`Table::row_currency_column`), after the standard columns.
+        pub(crate) const CURRENCY: usize = 4;
     }
     pub(crate) mod fx {
         pub(crate) const CURRENCY: usize = 0;
@@ -392,14 +396,15 @@ struct RowReader<'r> {
     ok: bool,
 }
 
-/// Which currency a money cell without a code of its own is in.
+/// Which currency a money cell without a code of its own is in: the row's `currency`
+/// cell, or the plan currency when that is empty or the table has none (data.md).
 #[derive(Clone, Copy)]
 enum MoneyContext {
-    /// Payee money and quotas: the plan currency, and no other code is allowed.
-    PlanOnly,
-    /// A booking's money field: the row's `currency` cell, or the plan currency when it
-    /// is empty, unless the amount carries another code (then the field must say which).
-    Booking { currency_cell: Option<Currency>, amount_code: Option<Currency> },
+    /// Payee money and quotas, which must be in the plan currency: a code of the cell's
+    /// own, or a row currency, naming another is an error.
+    PlanOnly { currency_cell: Option<Currency> },
+    /// A booking's money field, in any currency (converted with fx).
+    Booking { currency_cell: Option<Currency> },
 }
 
 impl<'r> RowReader<'r> {
@@ -472,7 +477,7 @@ impl<'r> RowReader<'r> {
     /// A money cell, resolved to an amount and a currency per `context`.
     fn money(&mut self, column: usize, required: bool, context: &MoneyContext) -> Option<(Decimal, Currency)> {
         let (amount, own_code) = if required { self.required(column, cell::money)? } else { self.optional(column, cell::money)? };
-        match resolve_currency(amount, own_code, context, self.schema.currency) {
+        match resolve_currency(own_code, context, self.schema.currency) {
             Ok(currency) => Some((amount, currency)),
             Err(error) => {
                 self.report(column, error);
@@ -498,6 +503,18 @@ impl<'r> RowReader<'r> {
         values
     }
 
+    /// `value` (of `column`) when it is not negative; reports it otherwise: a quota or a
+    /// target incentive (`what`) below 0 would turn the tier bands around.
+    fn not_negative(&mut self, column: usize, value: Option<Decimal>, what: &str) -> Option<Decimal> {
+        match value {
+            Some(amount) if amount < Decimal::ZERO => {
+                self.report(column, CellError::new(format!("is negative: {what} is at least 0")));
+                None
+            }
+            _ => value,
+        }
+    }
+
     /// Reports `later` (a date column) when it is before `earlier`.
     fn check_order(&mut self, earlier: (usize, Option<NaiveDate>), later: (usize, Option<NaiveDate>)) {
         if let ((earlier_column, Some(start)), (later_column, Some(end))) = (earlier, later) {
@@ -510,26 +527,25 @@ impl<'r> RowReader<'r> {
 }
 
 /// The currency of a money cell: its own code, or the one its context implies.
-fn resolve_currency(amount: Decimal, own_code: Option<Currency>, context: &MoneyContext, plan: Currency) -> Result<Currency, CellError> {
+fn resolve_currency(own_code: Option<Currency>, context: &MoneyContext, plan: Currency) -> Result<Currency, CellError> {
+    let not_plan = |code: Currency, whose: &str| {
+        CellError::new(format!("is in {code}{whose}, but this amount must be in the plan currency {plan}")).help(format!("convert it to {plan}"))
+    };
     match *context {
-        MoneyContext::PlanOnly => match own_code {
-            Some(code) if code != plan => {
-                Err(CellError::new(format!("is in {code}, but this amount must be in the plan currency {plan}")).help(format!("convert it to {plan}")))
-            }
+        MoneyContext::PlanOnly { currency_cell } => match (own_code, currency_cell) {
+            // As for a booking's amount.
+            (Some(code), Some(row)) if code != row => Err(CellError::new(format!("is in {code}, but the currency column says {row}"))),
+            (Some(code), _) if code != plan => Err(not_plan(code, "")),
+            (None, Some(row)) if row != plan => Err(not_plan(row, " (the row's currency)")),
             _ => Ok(plan),
         },
-        MoneyContext::Booking { currency_cell, amount_code } => match (own_code, currency_cell) {
+        MoneyContext::Booking { currency_cell } => match (own_code, currency_cell) {
             (Some(code), Some(row)) if code != row => Err(CellError::new(format!("is in {code}, but the row's currency is {row}"))),
             (Some(code), _) => Ok(code),
             (None, Some(row)) => Ok(row),
-            (None, None) => match amount_code {
-                // The currency cell is empty but the amount names another currency:
-                // data.md would read this cell in the plan currency, which is rarely
-                // what was meant, so ask for the code.
-                Some(code) if code != plan => Err(CellError::new(format!("has no currency code, and the booking's amount is in {code}"))
-                    .help(format!("write {amount} {code} or {amount} {plan}"))),
-                _ => Ok(plan),
-            },
+            // data.md: in the plan currency when the currency cell is empty, even when
+            // the amount names another currency of its own.
+            (None, None) => Ok(plan),
         },
     }
 }
@@ -561,8 +577,10 @@ fn build_payee(r: &mut RowReader, built: &mut Built) {
     let start_date = r.optional(START_DATE, cell::date);
     let end_date = r.optional(END_DATE, cell::date);
     r.check_order((START_DATE, start_date), (END_DATE, end_date));
-    let target_incentive = r.money(TARGET_INCENTIVE, false, &MoneyContext::PlanOnly).map(|(amount, _)| amount);
-    let fields = r.fields(&MoneyContext::PlanOnly, &mut built.interner);
+    let context = MoneyContext::PlanOnly { currency_cell: r.optional(CURRENCY, cell::currency) };
+    let target_incentive = r.money(TARGET_INCENTIVE, false, &context).map(|(amount, _)| amount);
+    let target_incentive = r.not_negative(TARGET_INCENTIVE, target_incentive, "a target incentive");
+    let fields = r.fields(&context, &mut built.interner);
     if let (true, Some(id)) = (r.ok, id) {
         built.push_payee(Payee {
             id: id.to_string(),
@@ -606,7 +624,7 @@ fn build_booking(r: &mut RowReader, built: &mut Built) {
     // A cancel date before the booking date is accepted: the clawback rule of
     // language.md section 5 gives it a meaning (a reversal dated on the cancel date).
     let account = r.optional(ACCOUNT, cell::text);
-    let fields = r.fields(&MoneyContext::Booking { currency_cell, amount_code }, &mut built.interner);
+    let fields = r.fields(&MoneyContext::Booking { currency_cell }, &mut built.interner);
     if let (true, Some(id), Some(date), Some((amount, _)), Some(owner)) = (r.ok, id, date, amount, owner) {
         let booking = Booking {
             id: id.to_string(),
@@ -654,8 +672,10 @@ fn build_quota(r: &mut RowReader, built: &mut Built) {
     let payee = r.required(PAYEE, cell::text);
     let name = r.required(QUOTA, cell::text);
     let period = r.period(PERIOD);
-    let amount = r.money(AMOUNT, true, &MoneyContext::PlanOnly);
-    if let (true, Some(payee), Some(name), Some(period), Some((value, _))) = (r.ok, payee, name, period, amount) {
+    let context = MoneyContext::PlanOnly { currency_cell: r.optional(CURRENCY, cell::currency) };
+    let amount = r.money(AMOUNT, true, &context).map(|(amount, _)| amount);
+    let amount = r.not_negative(AMOUNT, amount, "a quota");
+    if let (true, Some(payee), Some(name), Some(period), Some(value)) = (r.ok, payee, name, period, amount) {
         built.quotas.push(PeriodValue { payee: payee.to_string(), name: name.to_string(), period, value, origin: r.origin().clone() });
     } else {
         r.failed_references(built, &[("payee", payee, Table::Payees)]);
@@ -767,5 +787,19 @@ mod tests {
                 assert_eq!(position, *index, "{table:?}");
             }
         }
+        // The row currency of payees and quotas comes right after the standard columns.
+        let schema = Schema {
+            currency: Currency::USD,
+            term_start: NaiveDate::MIN,
+            term_end: NaiveDate::MAX,
+            booking_fields: Vec::new(),
+            payee_fields: vec![("currency".to_string(), FieldType::Text), ("region".to_string(), FieldType::Text)],
+            needs_quotas: false,
+            needs_metrics: false,
+        };
+        let payees = Table::Payees.read_columns(&schema);
+        assert_eq!(payees.get(col::payee::CURRENCY).map(String::as_str), Some("currency"));
+        assert_eq!(payees.len(), Table::Payees.own_column_count() + 1, "a declared `currency` field is the row currency column");
+        assert_eq!(Table::Quotas.read_columns(&schema).get(col::quota::CURRENCY).map(String::as_str), Some("currency"));
     }
 }

@@ -4,7 +4,7 @@
 use crate::build::{Built, TableBuilder};
 use crate::error::{DataError, Errors};
 use crate::suggest;
-use crate::table::{RowCells, Table};
+use crate::table::{self, RowCells, SourceKind, Table};
 use payplan_facts::{Origin, Schema};
 use std::collections::BTreeMap;
 
@@ -63,6 +63,9 @@ pub(crate) fn read_csv(file: &str, table: Table, bytes: &[u8], builder: &TableBu
     // cause is reported first.
     let unclosed = records.unclosed_quote.take();
     report_unclosed_quote(file, table, unclosed, &header, header_line, errors);
+    if let Some(bad) = records.bad_quote.take() {
+        report_bad_quote(file, table, bad, text, None, errors);
+    }
     let columns = builder.columns();
     let Some(positions) = header_positions(file, table, &header, u64::from(header_line), columns, schema, errors) else {
         return false;
@@ -124,6 +127,11 @@ impl RowsToRead<'_> {
                 let rows = *rows + count_rows_left(records);
                 errors.table(table, 0, crate::limits::too_many_rows(file, rows, max_rows));
                 return false;
+            }
+            // A quote RFC 4180 does not allow: an error, but the row is still read as
+            // the csv crate reads it, so that its id is known (and its cells checked).
+            if let Some(bad) = records.bad_quote.take() {
+                report_bad_quote(file, table, bad, records.text, Some(header), errors);
             }
             let fields = records.fields();
             // Field counts are checked here, to name the line and both counts.
@@ -258,6 +266,36 @@ fn report_unclosed_quote(file: &str, table: Table, unclosed: Option<UnclosedQuot
     errors.table(table, order, error);
 }
 
+/// Reports a cell whose quotes RFC 4180 does not allow, at the line where the cell
+/// starts, naming its column (by the `header`; `None` for the header itself) and
+/// quoting the cell as written in `text`.
+fn report_bad_quote(file: &str, table: Table, bad: BadQuote, text: &str, header: Option<&[String]>, errors: &mut Errors) {
+    let written = text.get(bad.start..bad.end).unwrap_or("");
+    let (message, help) = match bad.what {
+        BadQuoteKind::TextAfterClosingQuote => {
+            let after = written.rfind('"').and_then(|at| written.get(at + 1..)).unwrap_or("");
+            let help = if after.trim().is_empty() {
+                "remove the spaces after the closing quote".to_string()
+            } else {
+                "a quoted cell ends at its closing quote; a quote inside it is written twice (\"\")".to_string()
+            };
+            ("has text after its closing quote", help)
+        }
+        BadQuoteKind::QuoteInUnquotedCell => {
+            ("has a quote in a cell that is not quoted", format!("quote the cell and write the quote twice: \"{}\"", written.replace('"', "\"\"")))
+        }
+        BadQuoteKind::SpacesBeforeQuote => ("has spaces before its opening quote", "remove them: a quoted cell starts with its quote".to_string()),
+    };
+    let mut error = DataError::in_file(file, message).line(bad.line).value(Some(written.to_string())).help(Some(help));
+    let column = header.and_then(|header| header.get(bad.cell)).filter(|name| !name.is_empty());
+    if let Some(name) = column {
+        error = error.column(name.as_str());
+    }
+    // In the header, before the file's other errors (its missing columns), as an unclosed quote.
+    let order = if header.is_none() { 0 } else { u64::from(bad.line) };
+    errors.table(table, order, error);
+}
+
 /// The rows of a CSV text: its records after the header (blank lines are none).
 fn count_rows(records: &mut Records) -> usize {
     count_rows_left(records).saturating_sub(1)
@@ -298,13 +336,13 @@ fn header_positions(
         seen.insert(name, position);
         if let Some(slot) = columns.iter().position(|column| column == name).and_then(|i| positions.get_mut(i)) {
             *slot = Some(position);
-        } else if let Some(index) = columns.iter().position(|column| column == name.trim()) {
-            let error = DataError::in_file(file, "is a header cell with spaces around it")
-                .line(line)
-                .value(Some(name.clone()))
-                .help(Some(format!("rename it to `{}`", name.trim())));
+        } else if let Some((index, near_miss)) = table::near_miss(table, name, columns) {
+            let column = columns.get(index).map_or("", String::as_str);
+            let (message, help) = near_miss.message(SourceKind::Csv, column);
+            let error = DataError::in_file(file, message).line(line).value(Some(name.clone())).help(Some(help));
             errors.table(table, header_line, error);
-            // Read the column anyway, so its cells are checked too.
+            // Read the column anyway, so its cells are checked too (a column also
+            // written exactly, before or after, is read instead).
             if let Some(slot @ None) = positions.get_mut(index) {
                 *slot = Some(position);
             }
@@ -317,19 +355,18 @@ fn header_positions(
             continue;
         }
         let standard = table.columns().iter().find(|standard| standard.name == column.as_str());
-        let message = match standard {
-            Some(standard) if standard.required => {
+        let declared = table.declared_fields(schema).iter().find(|(name, _)| name == column);
+        let message = match (standard, declared) {
+            (Some(standard), _) if standard.required => {
                 readable = false;
                 format!("missing required column `{column}`")
             }
-            Some(_) => continue,
-            None => {
-                let declared_type =
-                    table.declared_fields(schema).iter().find(|(name, _)| name == column).map_or("text", |(_, field_type)| field_type.keyword());
-                format!("missing column `{column}`, which the plan declares as `field {}.{column}: {declared_type}`", table.field_owner())
+            (Some(_), _) | (None, None) => continue,
+            (None, Some((_, field_type))) => {
+                format!("missing column `{column}`, which the plan declares as `field {}.{column}: {}`", table.field_owner(), field_type.keyword())
             }
         };
-        let help = missing_column_help(column, header, columns);
+        let help = missing_column_help(table, column, header, columns);
         errors.table(table, 0, DataError::in_file(file, message).help(Some(help)));
     }
     readable.then_some(positions)
@@ -339,10 +376,11 @@ fn header_positions(
 ///
 /// Only header cells that are no column of the table (standard or declared) are rename
 /// candidates: renaming `account` to `amount` would fix one column by breaking another.
-fn missing_column_help(column: &str, header: &[String], read_columns: &[String]) -> String {
-    // `read_columns` holds the standard columns and the declared fields; a known column
-    // with spaces around it (` date`) is known too.
-    let unknown = header.iter().map(String::as_str).filter(|name| !read_columns.iter().any(|read| read == name.trim()));
+fn missing_column_help(table: Table, column: &str, header: &[String], read_columns: &[String]) -> String {
+    // `read_columns` holds the standard columns and the declared fields; a near miss of
+    // one (` date`, `Account`) is read as that column, so it is known too.
+    let unknown =
+        header.iter().map(String::as_str).filter(|name| !read_columns.iter().any(|read| read == name) && table::near_miss(table, name, read_columns).is_none());
     match suggest::closest(column, unknown) {
         Some(found) => format!("the header has `{found}`; rename it to `{column}`"),
         None => {
@@ -364,10 +402,12 @@ fn header_example(table: Table) -> String {
 /// The records of a CSV text, read as the csv crate reads them with `flexible(true)`:
 /// RFC 4180 quoting with doubled quotes, `\r`, `\n` and `\r\n` ending records, blank
 /// lines skipped, a quote inside an unquoted cell taken as written, and after a closing
-/// quote the rest of the cell taken as written up to the next comma or line end.
+/// quote the rest of the cell taken as written up to the next comma or line end. Those
+/// last two are not RFC 4180: the record's first such cell is kept in `bad_quote`, for
+/// the loader to report.
 ///
-/// Records without a cell that starts with a quote (nearly all) are read in place: their
-/// cells are ranges of the text. Others are copied unescaped into a scratch buffer.
+/// Records without a quote (nearly all) are read in place: their cells are ranges of
+/// the text. Others are copied unescaped into a scratch buffer.
 /// Physical lines are counted on the way (`\n`, `\r\n` or a lone `\r` end a line, inside
 /// quotes too), so each record knows the line it starts on.
 struct Records<'t> {
@@ -385,6 +425,33 @@ struct Records<'t> {
     /// A quoted cell the file ends inside (the rest of the file was taken as that
     /// cell): an error, or rows would vanish silently.
     unclosed_quote: Option<UnclosedQuote>,
+    /// The first cell of the current record whose quotes RFC 4180 does not allow.
+    bad_quote: Option<BadQuote>,
+    /// Whether the text holds a quote at all: if not, no record needs looking for one.
+    has_quotes: bool,
+}
+
+/// A cell with a quote where RFC 4180 allows none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct BadQuote {
+    /// The physical line where the cell starts.
+    line: u32,
+    /// The cell's position in its record, the first being 0.
+    cell: usize,
+    /// The cell as written: a range of the text.
+    start: usize,
+    end: usize,
+    what: BadQuoteKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BadQuoteKind {
+    /// `"Sec"urity`: more of the cell after its closing quote.
+    TextAfterClosingQuote,
+    /// `Sec"urity`: a quote in a cell that does not start with one.
+    QuoteInUnquotedCell,
+    /// ` "Security"`: spaces, then the quote that was meant to open the cell.
+    SpacesBeforeQuote,
 }
 
 /// Where a quote that is never closed opens.
@@ -400,7 +467,18 @@ struct UnclosedQuote {
 
 impl<'t> Records<'t> {
     fn new(text: &'t str) -> Records<'t> {
-        Records { text, pos: 0, line: 1, fields: Vec::new(), scratch: String::new(), quoted: false, record_line: 1, unclosed_quote: None }
+        Records {
+            text,
+            pos: 0,
+            line: 1,
+            fields: Vec::new(),
+            scratch: String::new(),
+            quoted: false,
+            record_line: 1,
+            unclosed_quote: None,
+            bad_quote: None,
+            has_quotes: text.as_bytes().contains(&b'"'),
+        }
     }
 
     /// The cells of the current record, as ranges of `base()`.
@@ -439,6 +517,7 @@ impl<'t> Records<'t> {
         let line = self.line;
         self.record_line = line;
         self.fields.clear();
+        self.bad_quote = None;
         self.quoted = !(crate::quick_paths() && self.read_plain_record());
         if self.quoted {
             self.fields.clear();
@@ -447,19 +526,22 @@ impl<'t> Records<'t> {
         Some(line)
     }
 
-    /// Reads a record none of whose cells starts with a quote, as ranges of the text;
-    /// false (having moved nothing but `fields`) when one does. Eight bytes at a time:
-    /// the positions of commas and line ends in a word come out of one bit mask.
+    /// Reads a record without a quote, as ranges of the text; false (having moved
+    /// nothing but `fields`) when it has one. Eight bytes at a time: the positions of
+    /// commas, line ends (and quotes, when the text has any) in a word come out of one
+    /// bit mask.
     fn read_plain_record(&mut self) -> bool {
         let bytes = self.text.as_bytes();
         let mut start = self.pos;
-        if bytes.get(start) == Some(&b'"') {
-            return false;
-        }
+        let has_quotes = self.has_quotes;
+        let quote_mask = |word: u64| if has_quotes { equal_bytes(word, b'"') } else { 0 };
         let mut word_start = start;
         loop {
             let (mut found, width) = match bytes.get(word_start..word_start + 8) {
-                Some(word) => (delimiters(u64::from_le_bytes(<[u8; 8]>::try_from(word).unwrap_or_default())), 8),
+                Some(word) => {
+                    let word = u64::from_le_bytes(<[u8; 8]>::try_from(word).unwrap_or_default());
+                    (delimiters(word) | quote_mask(word), 8)
+                }
                 None => {
                     // The last bytes, padded with zeros (which are no delimiters).
                     let rest = bytes.get(word_start..).unwrap_or_default();
@@ -467,18 +549,21 @@ impl<'t> Records<'t> {
                     for (slot, byte) in word.iter_mut().zip(rest) {
                         *slot = *byte;
                     }
-                    (delimiters(u64::from_le_bytes(word)), rest.len())
+                    let word = u64::from_le_bytes(word);
+                    (delimiters(word) | quote_mask(word), rest.len())
                 }
             };
             while found != 0 {
                 let at = word_start + (found.trailing_zeros() / 8) as usize;
                 found &= found - 1;
+                let byte = bytes.get(at).copied();
+                if byte == Some(b'"') {
+                    // Quoted cells, and quotes RFC 4180 does not allow, are read the general way.
+                    return false;
+                }
                 self.fields.push((start, at));
-                if bytes.get(at) == Some(&b',') {
+                if byte == Some(b',') {
                     start = at + 1;
-                    if bytes.get(start) == Some(&b'"') {
-                        return false;
-                    }
                 } else {
                     // A line end, left for the next record to step over.
                     self.pos = at;
@@ -502,7 +587,9 @@ impl<'t> Records<'t> {
         let mut pos = self.pos;
         loop {
             let start = self.scratch.len();
-            if bytes.get(pos) == Some(&b'"') {
+            let (cell_start, cell_line, cell) = (pos, self.line, self.fields.len());
+            let quoted = bytes.get(pos) == Some(&b'"');
+            if quoted {
                 let opened = UnclosedQuote { line: self.line, record_line: self.record_line, cell: self.fields.len() };
                 pos += 1;
                 // Inside quotes: everything up to the next quote is the cell's.
@@ -525,8 +612,25 @@ impl<'t> Records<'t> {
                     break;
                 }
             }
-            // Unquoted, or what follows a closing quote: taken as written.
+            // Unquoted, or what follows a closing quote: taken as written, but for RFC
+            // 4180 there is nothing after a closing quote, and no quote in an unquoted cell.
             let end = cell_end(bytes, pos);
+            let rest = bytes.get(pos..end).unwrap_or_default();
+            let what = if quoted {
+                (!rest.is_empty()).then_some(BadQuoteKind::TextAfterClosingQuote)
+            } else {
+                rest.iter().position(|&byte| byte == b'"').map(|at| {
+                    let before = rest.get(..at).unwrap_or_default();
+                    if !before.is_empty() && before.iter().all(|&byte| byte == b' ' || byte == b'\t') {
+                        BadQuoteKind::SpacesBeforeQuote
+                    } else {
+                        BadQuoteKind::QuoteInUnquotedCell
+                    }
+                })
+            };
+            if let Some(what) = what {
+                self.bad_quote.get_or_insert(BadQuote { line: cell_line, cell, start: cell_start, end, what });
+            }
             self.scratch.push_str(self.text.get(pos..end).unwrap_or(""));
             self.fields.push((start, self.scratch.len()));
             if bytes.get(end) == Some(&b',') {
@@ -569,15 +673,16 @@ fn count_line_feeds(bytes: &[u8]) -> usize {
 /// The high bit of each byte of `word` (read little-endian) that is a comma, `\n` or
 /// `\r`, and no other bit.
 fn delimiters(word: u64) -> u64 {
-    /// The high bit of each byte of `word` equal to `byte`: exact, with no borrow from
-    /// one byte into the next (unlike the shorter `(x - 0x01..) & !x & 0x80..`).
-    fn equal_bytes(word: u64, byte: u8) -> u64 {
-        const ONES: u64 = u64::from_le_bytes([0x01; 8]);
-        const LOW_BITS: u64 = u64::from_le_bytes([0x7F; 8]);
-        let x = word ^ ONES.wrapping_mul(u64::from(byte));
-        !((x & LOW_BITS).wrapping_add(LOW_BITS) | x | LOW_BITS)
-    }
     equal_bytes(word, b',') | equal_bytes(word, b'\n') | equal_bytes(word, b'\r')
+}
+
+/// The high bit of each byte of `word` equal to `byte`: exact, with no borrow from
+/// one byte into the next (unlike the shorter `(x - 0x01..) & !x & 0x80..`).
+fn equal_bytes(word: u64, byte: u8) -> u64 {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const LOW_BITS: u64 = u64::from_le_bytes([0x7F; 8]);
+    let x = word ^ ONES.wrapping_mul(u64::from(byte));
+    !((x & LOW_BITS).wrapping_add(LOW_BITS) | x | LOW_BITS)
 }
 
 /// The end of an unquoted cell starting at `pos`: the next comma, line end or the end.
@@ -663,6 +768,59 @@ mod tests {
                 text.push_str(alphabet[(pick >> 33) as usize % alphabet.len()]);
             }
             assert_eq!(ours(&text), reference(&text), "{text:?}");
+        }
+    }
+
+    /// A record's first cell with a quote RFC 4180 does not allow: its line, cell, kind
+    /// and text as written.
+    type Found<T> = Option<(u32, usize, BadQuoteKind, T)>;
+
+    /// Per record, what `Found` says.
+    fn bad_quotes(text: &str) -> Vec<Found<String>> {
+        let mut records = Records::new(text);
+        let mut out = Vec::new();
+        while records.next_record().is_some() {
+            out.push(records.bad_quote.take().map(|bad| (bad.line, bad.cell, bad.what, text[bad.start..bad.end].to_string())));
+        }
+        out
+    }
+
+    #[test]
+    fn quotes_rfc_4180_does_not_allow_are_found_by_both_ways() {
+        use BadQuoteKind::*;
+        let cases: [(&str, Found<&str>); 9] = [
+            ("a,\"b\"c\n", Some((1, 1, TextAfterClosingQuote, "\"b\"c"))),
+            ("a,b\"c\n", Some((1, 1, QuoteInUnquotedCell, "b\"c"))),
+            ("a,bc\"\n", Some((1, 1, QuoteInUnquotedCell, "bc\""))),
+            ("a, \"b\"\n", Some((1, 1, SpacesBeforeQuote, " \"b\""))),
+            ("a,\"b\" \r\n", Some((1, 1, TextAfterClosingQuote, "\"b\" "))),
+            ("\"x\ny\"z,b\"c\n", Some((1, 0, TextAfterClosingQuote, "\"x\ny\"z"))),
+            ("\"a\"\"b\",\"c,d\"\r\n", None),
+            ("\"\",\"\"\"\"\n", None),
+            ("a,\"b\nc\"\n", None),
+        ];
+        for (text, expected) in cases {
+            let expected = expected.map(|(line, cell, what, written)| (line, cell, what, written.to_string()));
+            assert_eq!(bad_quotes(text), [expected], "{text:?}");
+            assert_eq!(crate::without_quick_paths(|| bad_quotes(text)), bad_quotes(text), "{text:?}");
+        }
+        // A cell after a quoted line break is at the physical line where it starts.
+        assert_eq!(bad_quotes("a,b\n\"c\nd\",e\"f\n")[1], Some((3, 1, QuoteInUnquotedCell, "e\"f".to_string())));
+        // Random texts: the quick way to a record without a quote never misses one.
+        let alphabet = ["a", "bc", ",", "\"", "\r", "\n", " ", "12345678"];
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 40) as usize;
+            let mut text = String::new();
+            let mut pick = state;
+            for _ in 0..len {
+                pick = pick.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                text.push_str(alphabet[(pick >> 33) as usize % alphabet.len()]);
+            }
+            assert_eq!(bad_quotes(&text), crate::without_quick_paths(|| bad_quotes(&text)), "{text:?}");
         }
     }
 

@@ -3,7 +3,7 @@
 use crate::build::{Built, TableBuilder};
 use crate::error::{DataError, Errors};
 use crate::suggest;
-use crate::table::{RawCell, RowCells, SourceKind, Table};
+use crate::table::{self, RawCell, RowCells, SourceKind, Table};
 use payplan_facts::{Origin, Schema};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -88,9 +88,14 @@ pub(crate) fn read_json(file: &str, text: &str, schema: &Schema, built: &mut Bui
 /// missing column.
 fn read_rows(file: &str, table: Table, key: &str, items: &[Value], schema: &Schema, built: &mut Built, errors: &mut Errors) {
     let builder = TableBuilder::new(table, SourceKind::Json, schema);
+    let columns = builder.columns();
     built.reserve(table, items.len());
-    let mut cells: Vec<RawCell> = Vec::with_capacity(builder.columns().len());
+    let mut cells: Vec<RawCell> = Vec::with_capacity(columns.len());
     let shared_file: std::sync::Arc<str> = std::sync::Arc::from(file);
+    // Keys that are no read column, met so far; and of those the near misses of a
+    // column (`Currency`), each read as its column where a row lacks the exact key.
+    let mut other_keys: BTreeSet<&str> = BTreeSet::new();
+    let mut near_misses: Vec<(usize, &str)> = Vec::new();
     for (index, item) in items.iter().enumerate() {
         let line = u32::try_from(index).unwrap_or(u32::MAX).saturating_add(1);
         let origin = Origin { file: shared_file.clone(), line, json_index: Some(Box::new((key.to_string(), index))) };
@@ -100,7 +105,31 @@ fn read_rows(file: &str, table: Table, key: &str, items: &[Value], schema: &Sche
             continue;
         };
         cells.clear();
-        cells.extend(builder.columns().iter().map(|column| json_cell(object.get(column))));
+        let mut found = 0;
+        cells.extend(columns.iter().map(|column| {
+            let value = object.get(column);
+            found += usize::from(value.is_some());
+            json_cell(value)
+        }));
+        if object.len() > found {
+            // Other keys: each new one is checked once, at the first row that has it.
+            for name in object.keys() {
+                if columns.contains(name) || !other_keys.insert(name.as_str()) {
+                    continue;
+                }
+                if let Some((column, near_miss)) = table::near_miss(table, name, columns) {
+                    let (message, help) = near_miss.message(SourceKind::Json, columns.get(column).map_or("", String::as_str));
+                    errors.row(table, &origin, DataError::at_row(&origin, None, message).value(Some(name.clone())).help(Some(help)));
+                    near_misses.push((column, name.as_str()));
+                }
+            }
+            for &(column, name) in &near_misses {
+                let exact = columns.get(column).is_some_and(|exact| object.contains_key(exact));
+                if let (false, Some(cell), Some(value)) = (exact, cells.get_mut(column), object.get(name)) {
+                    *cell = json_cell(Some(value));
+                }
+            }
+        }
         builder.row(RowCells::Json(&cells), origin, built, errors);
     }
 

@@ -10,9 +10,19 @@
 //! # Choices where data.md is silent
 //!
 //! Files and encoding
-//! - Only the seven known file names are read, matched exactly (`Bookings.csv` is not
-//!   `bookings.csv`, but a missing file's error points at a look-alike); other files in
-//!   the folder are ignored. Two files for one table (`load_csv_files`) is an error.
+//! - Only the seven table files are read, by their exact names; a folder's file is
+//!   opened only when the folder's listing has that exact name, so a file system that
+//!   ignores case does not read `Splits.csv` for `splits.csv`. Two files for one table
+//!   (`load_csv_files`) is an error.
+//! - A `.csv` file (the extension in any case) named like a table's file in another
+//!   case or in the singular (`Splits.csv`, `SPLITS.CSV`, `split.csv`, `payee.csv`) is
+//!   an error, since its rows would be left out without a word: when the table's file
+//!   is missing, its "is missing" error names the look-alike (for an optional table
+//!   too, which is then unreadable: `splits.csv: is missing; table files are read by
+//!   their exact names (the folder has Splits.csv; rename it to splits.csv)`); beside
+//!   the table's file, at the look-alike. Other files (`README`, `notes.csv`,
+//!   `generate.py`) are ignored; a missing required file's error also points at a close
+//!   misspelling (`bokings.csv`).
 //! - Text must be UTF-8; a UTF-8 byte-order mark is dropped. A UTF-16 byte-order mark,
 //!   an invalid byte or a NUL byte is an error at the line where it occurs.
 //!
@@ -26,10 +36,22 @@
 //!   are counted before any row is typed.
 //!
 //! CSV shape
-//! - Header names match exactly. A header cell that is a known column with spaces
-//!   around it is an error (with a rename hint), and the column is still read so its
-//!   cells get checked. A repeated header name is an error; unnamed header cells (a
-//!   trailing comma) are ignored. Unknown columns are ignored.
+//! - Header names match exactly. A header cell that is no read column as written but
+//!   is one with spaces around it (` date`), or is one of the loader's own columns (the
+//!   standard ones, and `currency` of payees and quotas) in another case or with
+//!   spaces or hyphens for underscores (`Currency`, `Start Date`, `cancel-date`), is an
+//!   error at line 1 with a rename hint (`table::near_miss`, for JSON keys too), and
+//!   the column is still read so its cells get checked (a column also written exactly
+//!   is read instead). Declared fields match exactly; a near miss of one is named by
+//!   the hint of its missing column. Other unknown columns are custom fields the plan
+//!   does not read, and are ignored (`ccy`, `Notes`). A repeated header name is an
+//!   error; unnamed header cells (a trailing comma) are ignored.
+//! - Quoting is RFC 4180's, strictly: text after a closing quote (`"Sec"urity`), a
+//!   quote in a cell that does not start with one (`Sec"urity`) and spaces before an
+//!   opening quote (` "Security"`) are errors at the line where the cell starts,
+//!   naming its column and quoting the cell as written; the row is still read (as the
+//!   csv crate reads it), so its id counts. A quote that is never closed is an error at
+//!   the line where it opens.
 //! - A row with more or fewer cells than the header is an error and is skipped. A row
 //!   whose cells are all empty (what spreadsheets leave below the data) is skipped.
 //! - Nothing is trimmed. Dates, numbers, shares, money, bools, currency codes and
@@ -42,13 +64,27 @@
 //!   of `rust_decimal`, else an error. Values keep the digits as written (`0.60`).
 //! - Shares lie between 0% and 100% inclusive.
 //! - A required cell that is empty is an error.
-//! - Money: a cell's own code must name an ISO 4217 currency. For payee money
-//!   (`target_incentive`, money fields) and quota amounts, any code other than the plan
-//!   currency is an error. A booking's own-coded amount with an empty `currency` cell
-//!   sets the booking's currency. A booking money field without a code is in the
-//!   row's `currency` cell, or the plan currency when that is empty; but when the
-//!   currency cell is empty and the amount carries another code (`100 EUR`), a field
-//!   without a code is an error asking for one, as the reading would be a guess.
+//! - Currency codes are the current ISO 4217 codes, the fund codes (`CLF`, `UYW`,
+//!   `BOV`, `CHE`, `CHW`, `COU`, `MXV`, `USN`, `UYI`) included, with their minor units
+//!   (`payplan_facts::Currency`, which the plan checker reads too); the withdrawn `ZWL`
+//!   and `ANG` are still accepted.
+//! - Money: a cell's own code must name an ISO 4217 currency. A booking's own-coded
+//!   amount with an empty `currency` cell sets the booking's currency. A booking money
+//!   field without a code is in the row's `currency` cell, or the plan currency when
+//!   that is empty, as data.md says, even when the amount carries another code (`1000
+//!   EUR` with an empty currency cell and a field `300`: 300 in the plan currency).
+//! - Payee money (`target_incentive`, money fields) and quota amounts must be in the
+//!   plan currency. data.md lists no `currency` column for payees or quotas, but a
+//!   money cell is "in the row's `currency` cell": when payees.csv or quotas.csv (or
+//!   their JSON rows) has one, its cells must be currency codes, and a non-empty one is
+//!   the currency of the row's money cells without a code. So a code other than the
+//!   plan currency is an error, written in the cell (`100000 EUR`) or in the row's
+//!   currency cell (`100000` with `EUR`: an error at each such money cell); a cell's
+//!   own code that contradicts a non-empty currency cell is an error as for a
+//!   booking's amount.
+//! - A quota amount or a target incentive below 0 is an error (a negative quota turns
+//!   the tier bands around: attainment below 0% would be paid at the band from 100%);
+//!   0 loads (a zero quota used as a divisor is an evaluation error).
 //! - A period label must lie wholly within the term (any kind: `Y1`, `H2`, `Q3`, `M11`).
 //!
 //! Rows and references
@@ -72,10 +108,13 @@
 //! JSON
 //! - The top level is an object whose keys are table names; an unknown key is an error
 //!   with a did-you-mean hint; `null` for a table is the same as leaving it out.
-//! - Rows are objects; unknown keys are ignored like unknown columns; a missing key,
-//!   `null` and `""` are all an absent cell. Strings are read like CSV cells; numbers
-//!   are accepted for numeric, share and money cells only (exact text kept), booleans
-//!   for bool cells only, so an id must be a string (`"1001"`, not `1001`).
+//! - Rows are objects; unknown keys are ignored like unknown columns, but a key that is
+//!   a near miss of a column (as for CSV headers) is an error at the first row that has
+//!   it, and its value is read as the column's in rows without the exact key.
+//! - A missing key, `null` and `""` are all an absent cell. Strings are read like CSV
+//!   cells; numbers are accepted for numeric, share and money cells only (exact text
+//!   kept), booleans for bool cells only, so an id must be a string (`"1001"`, not
+//!   `1001`).
 //! - A declared field that no row of the table has is an error, like a missing column.
 //! - A key repeated within one object is an error (serde_json alone would keep the
 //!   last silently).
@@ -92,7 +131,8 @@
 //!   are found once per table (`RowCells`, `build::col`), not by name per cell.
 //! - CSV records are read by `csv_source::Records`, the csv crate's RFC 4180 reading
 //!   (checked against it in its tests) done in place for records without quotes, a
-//!   word of text at a time; records with a quoted cell are unescaped into a buffer.
+//!   word of text at a time (looking for quotes too when the file has any); records
+//!   with a quote are unescaped into a buffer, and their quotes checked.
 //!   Physical lines are counted on the way.
 //! - Rows of bookings and splits whose cells are all well-formed take a short way
 //!   (`TableBuilder::quick_booking`, `cell::quick`) that gives the very row the general
@@ -130,9 +170,9 @@ use table::{SourceKind, Table};
 /// Loads a data set from disk: a folder of CSV files, or one JSON file.
 ///
 /// A folder's known files (`payees.csv`, `bookings.csv`, `splits.csv`, `quotas.csv`,
-/// `fx.csv`, `metrics.csv`, `accounts.csv`) are read and the rest ignored; error
-/// messages name each file by the folder as given joined with the file name. Files are
-/// only read, never written.
+/// `fx.csv`, `metrics.csv`, `accounts.csv`) are read, files named like one of them
+/// (`Splits.csv`) are errors, and the rest are ignored; error messages name each file
+/// by the folder as given joined with the file name. Files are only read, never written.
 pub fn load_path(path: &Path, schema: &Schema) -> Result<Facts, DataErrors> {
     let shown = path.display().to_string();
     let metadata = std::fs::metadata(path).map_err(|error| DataErrors(vec![DataError::in_file(shown.clone(), io_message(&error))]))?;
@@ -198,7 +238,8 @@ fn too_large_in_memory(file: &str, len: usize) -> Option<DataError> {
 ///
 /// Each entry is a file name (`bookings.csv`) or a path whose last component names the
 /// table, with the file's bytes. Errors name files as given. Entries whose file name is
-/// not one of the seven tables are ignored.
+/// not one of the seven tables are ignored, but for those named like one (`Splits.csv`),
+/// which are errors as in a folder.
 pub fn load_csv_files(files: &[(String, Vec<u8>)], schema: &Schema) -> Result<Facts, DataErrors> {
     // A missing file is named like its siblings: `cases/x/data/quotas.csv`.
     let folder_prefix = files.first().map_or("", |(name, _)| {
@@ -209,7 +250,7 @@ pub fn load_csv_files(files: &[(String, Vec<u8>)], schema: &Schema) -> Result<Fa
         "" => "data set".to_string(),
         folder => folder.to_string(),
     };
-    let mut folder = CsvFolder { files: BTreeMap::new(), missing_path: Box::new(move |name| format!("{folder_prefix}{name}")), other_names: Vec::new() };
+    let mut folder = CsvFolder { files: BTreeMap::new(), missing_path: Box::new(move |name| format!("{folder_prefix}{name}")), others: Vec::new() };
     let mut errors = Errors::new(dataset);
     for (name, bytes) in files {
         let file_name = base_name(name);
@@ -223,7 +264,7 @@ pub fn load_csv_files(files: &[(String, Vec<u8>)], schema: &Schema) -> Result<Fa
                     folder.files.insert(table, (name.clone(), CsvSource::Bytes(bytes.as_slice())));
                 }
             },
-            None => folder.other_names.push(file_name.to_string()),
+            None => folder.others.push((file_name.to_string(), name.clone())),
         }
     }
     load_csv_folder(folder, schema, errors)
@@ -256,33 +297,36 @@ struct CsvFolder<'a> {
     files: BTreeMap<Table, (String, CsvSource<'a>)>,
     /// How to name a missing file in a message.
     missing_path: Box<dyn Fn(&str) -> String + 'a>,
-    /// Other file names in the folder, for "did you mean" hints.
-    other_names: Vec<String>,
+    /// The other files (a folder's sorted, in-memory ones in the order given): the file
+    /// name, and the file as named in messages. Those that look like a table's file are reported (`look_alike_file`);
+    /// the rest are ignored, but for "did you mean" hints.
+    others: Vec<(String, String)>,
 }
 
 fn load_folder(path: &Path, schema: &Schema) -> Result<Facts, DataErrors> {
     let errors = Errors::new(path.display().to_string());
-    // Listed only for hints; the listing order is the filesystem's, so sort it.
-    let mut other_names: Vec<String> = std::fs::read_dir(path)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .filter_map(|entry| entry.file_name().into_string().ok())
-                .filter(|name| Table::from_file_name(name).is_none())
-                .collect()
-        })
-        .unwrap_or_default();
-    other_names.sort();
+    let shown = |name: &str| path.join(name).display().to_string();
+    // A table's file is opened only when the listing has its exact name: on a file
+    // system that ignores case, opening `splits.csv` would read `Splits.csv`, which is
+    // reported as a look-alike instead, as on every other system. The listing order is
+    // the file system's, so it is sorted.
+    let listing: Option<Vec<String>> =
+        std::fs::read_dir(path).map(|entries| entries.filter_map(Result::ok).filter_map(|entry| entry.file_name().into_string().ok()).collect()).ok();
+    let mut others: Vec<(String, String)> =
+        listing.iter().flatten().filter(|name| Table::from_file_name(name).is_none()).map(|name| (name.clone(), shown(name))).collect();
+    others.sort();
+    let listed = |table: Table| listing.as_ref().is_none_or(|names| names.iter().any(|name| name == table.file_name()));
     let folder = CsvFolder {
         files: Table::ALL
             .into_iter()
+            .filter(|&table| listed(table))
             .map(|table| {
                 let file_path = path.join(table.file_name());
                 (table, (file_path.display().to_string(), CsvSource::Path(file_path)))
             })
             .collect(),
-        missing_path: Box::new(|name| path.join(name).display().to_string()),
-        other_names,
+        missing_path: Box::new(move |name| shown(name)),
+        others,
     };
     load_csv_folder(folder, schema, errors)
 }
@@ -291,6 +335,16 @@ fn load_csv_folder(folder: CsvFolder, schema: &Schema, mut errors: Errors) -> Re
     let mut built = Built::default();
     let mut unreadable = BTreeSet::new();
     for table in Table::ALL {
+        // Files named like the table's but not exactly (`Splits.csv`): never read, always
+        // reported; the first stands in the error of a table without its file.
+        let present = folder.files.contains_key(&table);
+        let mut look_alikes = folder.others.iter().filter(|(name, _)| table::look_alike_file(name) == Some(table));
+        let stand_in = if present { None } else { look_alikes.next() };
+        let look_alikes: Vec<&(String, String)> = look_alikes.collect();
+        // After the table's own errors when it is missing, before them when it is not.
+        if present {
+            report_look_alikes(table, true, &look_alikes, &mut errors);
+        }
         let read;
         let bytes = match folder.files.get(&table) {
             Some((file, CsvSource::Bytes(bytes))) => match too_large_in_memory(file, bytes.len()) {
@@ -324,15 +378,41 @@ fn load_csv_folder(folder: CsvFolder, schema: &Schema, mut errors: Errors) -> Re
             }
             _ if table.is_required(schema) => {
                 let message = format!("is missing; {}", required_because(table, SourceKind::Csv));
-                let help = suggest::closest(table.file_name(), folder.other_names.iter().map(String::as_str))
-                    .map(|found| format!("the folder has {found}; rename it to {}", table.file_name()));
+                let found = stand_in
+                    .map(|(name, _)| name.as_str())
+                    .or_else(|| suggest::closest(table.file_name(), folder.others.iter().map(|(name, _)| name.as_str())));
+                let help = found.map(|found| format!("the folder has {found}; rename it to {}", table.file_name()));
                 errors.table(table, 0, DataError::in_file((folder.missing_path)(table.file_name()), message).help(help));
                 unreadable.insert(table);
             }
-            _ => {}
+            // An optional table is missing, but a file looks like it: the data it holds
+            // would be left out without a word.
+            _ => {
+                if let Some((name, _)) = stand_in {
+                    let message = "is missing; table files are read by their exact names";
+                    let help = format!("the folder has {name}; rename it to {}", table.file_name());
+                    errors.table(table, 0, DataError::in_file((folder.missing_path)(table.file_name()), message).help(Some(help)));
+                    unreadable.insert(table);
+                }
+            }
+        }
+        if !present {
+            report_look_alikes(table, false, &look_alikes, &mut errors);
         }
     }
     finish(built, &unreadable, SourceKind::Csv, schema, errors)
+}
+
+/// Reports files named like `table`'s file (`Splits.csv`), which are never read, but
+/// for the one a missing table's error already names; `present`: the table's own file
+/// is there.
+fn report_look_alikes(table: Table, present: bool, look_alikes: &[&(String, String)], errors: &mut Errors) {
+    let expected = table.file_name();
+    for (name, shown) in look_alikes {
+        let help = if present { format!("remove it, or move its rows into {expected}") } else { format!("rename it to {expected}") };
+        let message = format!("is not read: table files are read by their exact names, and {name} is not {expected}");
+        errors.table(table, 0, DataError::in_file(shown.as_str(), message).help(Some(help)));
+    }
 }
 
 /// Validates and sorts the typed tables; any error makes the whole load fail.

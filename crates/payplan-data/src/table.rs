@@ -48,9 +48,28 @@ impl Table {
         }
     }
 
-    /// Every column the loader reads: the standard ones, then the declared custom ones.
+    /// Columns the loader reads beyond the standard ones and the declared fields: the
+    /// row's `currency` cell of payees and quotas, which data.md gives to every money
+    /// cell ("in the row's `currency` cell, or the plan currency when that is empty or
+    /// the table has none") though their tables do not list it.
+    pub(crate) fn row_currency_column(self) -> Option<&'static str> {
+        match self {
+            Table::Payees | Table::Quotas => Some("currency"),
+            _ => None,
+        }
+    }
+
+    /// How many of `read_columns` are the loader's own (the standard columns and the
+    /// row currency), not declared fields: they come first.
+    pub(crate) fn own_column_count(self) -> usize {
+        self.columns().len() + usize::from(self.row_currency_column().is_some())
+    }
+
+    /// Every column the loader reads: the standard ones, the row currency
+    /// (`row_currency_column`), then the declared custom ones.
     pub(crate) fn read_columns(self, schema: &Schema) -> Vec<String> {
         let mut columns: Vec<String> = self.columns().iter().map(|column| column.name.to_string()).collect();
+        columns.extend(self.row_currency_column().map(str::to_string));
         for (name, _) in self.declared_fields(schema) {
             if !columns.contains(name) {
                 columns.push(name.clone());
@@ -58,6 +77,66 @@ impl Table {
         }
         columns
     }
+}
+
+/// The table whose file `file_name` looks like without being it: its file name in
+/// another case, or with the table's name in the singular (`Splits.csv`, `SPLITS.CSV`,
+/// `split.csv`, `payee.csv`), with a `.csv` extension in any case. Such a file is never
+/// read, since files are opened by their exact names; it is reported instead.
+pub(crate) fn look_alike_file(file_name: &str) -> Option<Table> {
+    if Table::from_file_name(file_name).is_some() {
+        return None;
+    }
+    let split = file_name.len().checked_sub(".csv".len())?;
+    let (stem, extension) = (file_name.get(..split)?, file_name.get(split..)?);
+    if !extension.eq_ignore_ascii_case(".csv") {
+        return None;
+    }
+    let stem = stem.to_lowercase();
+    Table::ALL.into_iter().find(|table| {
+        let name = table.name();
+        stem == name || name.strip_suffix('s') == Some(stem.as_str())
+    })
+}
+
+/// How a header cell (or JSON key) that is no read column as written stands for one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NearMiss {
+    /// A read column with spaces around it (` date`).
+    Spaces,
+    /// One of the loader's own columns (`Table::own_column_count`) in another case, or
+    /// with spaces or hyphens for its underscores (`Currency`, `Start Date`, `cancel-date`).
+    Spelling,
+}
+
+impl NearMiss {
+    /// The message (after the quoted header cell or key) and the help.
+    pub(crate) fn message(self, kind: SourceKind, column: &str) -> (String, String) {
+        let (what, name, names) = match kind {
+            SourceKind::Csv => ("header cell", "column", "header names"),
+            SourceKind::Json => ("key", "key", "keys"),
+        };
+        let message = match self {
+            NearMiss::Spaces => format!("is a {what} with spaces around it"),
+            NearMiss::Spelling => format!("is not the {name} `{column}`: {names} match exactly"),
+        };
+        (message, format!("rename it to `{column}`"))
+    }
+}
+
+/// The read column (an index into `columns`, `Table::read_columns`) that `name` stands
+/// for when it is not one as written (see `NearMiss`). Header cells and JSON keys go
+/// through this one rule: a near miss is an error, and its column is read anyway.
+pub(crate) fn near_miss(table: Table, name: &str, columns: &[String]) -> Option<(usize, NearMiss)> {
+    if columns.iter().any(|column| column == name) {
+        return None;
+    }
+    let trimmed = name.trim();
+    if let Some(index) = columns.iter().position(|column| column == trimmed) {
+        return Some((index, NearMiss::Spaces));
+    }
+    let folded: String = trimmed.to_lowercase().chars().map(|c| if c == ' ' || c == '-' { '_' } else { c }).collect();
+    columns.iter().take(table.own_column_count()).position(|column| *column == folded).map(|index| (index, NearMiss::Spelling))
 }
 
 /// Where the data set came from: decides how tables are named in messages.

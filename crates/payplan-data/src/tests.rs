@@ -66,6 +66,23 @@ fn errors(list: &[(&str, &str)]) -> Vec<String> {
     errors_with(list, &schema())
 }
 
+/// Loads `list` with the quick paths and without, checks that both give the same, and
+/// returns it.
+fn same_load_both_ways(list: &[(&str, &str)], schema: &Schema) -> Result<Facts, DataErrors> {
+    let quick = load_csv_files(&files(list), schema);
+    let general = without_quick_paths(|| load_csv_files(&files(list), schema));
+    assert_eq!(quick, general, "{list:?}");
+    quick
+}
+
+/// The error lines of `same_load_both_ways`, which must fail.
+fn errors_both_ways(list: &[(&str, &str)]) -> Vec<String> {
+    match same_load_both_ways(list, &schema()) {
+        Ok(_) => panic!("expected errors"),
+        Err(errors) => errors.0.iter().map(ToString::to_string).collect(),
+    }
+}
+
 /// Payees and bookings plus one more file.
 fn with(name: &'static str, text: &'static str) -> Vec<(&'static str, &'static str)> {
     vec![("payees.csv", PAYEES), ("bookings.csv", BOOKINGS), (name, text)]
@@ -219,6 +236,79 @@ fn a_table_given_twice_is_an_error() {
 }
 
 #[test]
+fn files_named_like_a_table_are_errors() {
+    // An optional table whose file is there under another case, or in the singular:
+    // its rows would be left out without a word.
+    for name in ["Splits.csv", "splits.CSV", "split.csv", "SPLITS.CSV", "Split.Csv"] {
+        let path = format!("data/{name}");
+        assert_eq!(
+            errors(&[("data/payees.csv", PAYEES), ("data/bookings.csv", BOOKINGS), (&path, "booking,payee,share\nb1,alice,100%\n")]),
+            [format!("data/splits.csv: is missing; table files are read by their exact names (the folder has {name}; rename it to splits.csv)")],
+        );
+    }
+    // A required one, as before (but its look-alike is always the one named).
+    assert_eq!(
+        errors(&[("data/payee.csv", PAYEES), ("data/bookings.csv", BOOKINGS)]),
+        ["data/payees.csv: is missing; every data set needs payees.csv and bookings.csv (the folder has payee.csv; rename it to payees.csv)"]
+    );
+    // A look-alike of fx does not also make every foreign booking lack a rate.
+    assert_eq!(
+        errors(&[
+            ("payees.csv", PAYEES),
+            ("bookings.csv", "id,date,amount,currency,owner\nb1,2027-02-01,1000,EUR,alice\n"),
+            ("FX.csv", "currency,date,rate\nEUR,2027-01-01,1.1\n"),
+            ("quota.csv", "payee,quota,period,amount\nalice,bookings,Y1,1000\n"),
+        ]),
+        [
+            "quotas.csv: is missing; table files are read by their exact names (the folder has quota.csv; rename it to quotas.csv)",
+            "fx.csv: is missing; table files are read by their exact names (the folder has FX.csv; rename it to fx.csv)",
+        ]
+    );
+    // Beside the table's own file, and a second look-alike: each is reported.
+    assert_eq!(
+        errors(&[
+            ("payees.csv", PAYEES),
+            ("bookings.csv", BOOKINGS),
+            ("splits.csv", "booking,payee,share\n"),
+            ("Splits.csv", "booking,payee,share\n"),
+            ("ACCOUNT.CSV", "account,payee,from\n"),
+            ("Accounts.csv", "account,payee,from\n"),
+        ]),
+        [
+            "Splits.csv: is not read: table files are read by their exact names, and Splits.csv is not splits.csv (remove it, or move its rows into splits.csv)",
+            "accounts.csv: is missing; table files are read by their exact names (the folder has ACCOUNT.CSV; rename it to accounts.csv)",
+            "Accounts.csv: is not read: table files are read by their exact names, and Accounts.csv is not accounts.csv (rename it to accounts.csv)",
+        ]
+    );
+    // Files that are no table's stay ignored.
+    let unrelated = ["README", "generate.py", "notes.csv", "bookings.txt", "splits.csv.bak", "payees-2026.csv", "fxs.csv", "s.csv"];
+    let mut list = vec![("payees.csv", PAYEES), ("bookings.csv", BOOKINGS)];
+    list.extend(unrelated.iter().map(|name| (*name, "anything")));
+    load_ok(&list);
+}
+
+#[test]
+fn a_look_alike_on_disk_is_never_opened_for_the_table() {
+    // Opened by exact name only when the folder lists that name: on a file system that
+    // ignores case, opening `splits.csv` would read `Splits.csv`.
+    let folder = temp_folder("look-alike");
+    std::fs::write(folder.join("payees.csv"), PAYEES).unwrap();
+    std::fs::write(folder.join("bookings.csv"), BOOKINGS).unwrap();
+    std::fs::write(folder.join("Splits.csv"), "booking,payee,share\nb1,alice,60%\nb1,bob,40%\n").unwrap();
+    std::fs::write(folder.join("notes.csv"), "not,a,table\n").unwrap();
+    assert_eq!(
+        load_path(&folder, &schema()).unwrap_err().to_string(),
+        format!(
+            "{}: is missing; table files are read by their exact names (the folder has Splits.csv; rename it to splits.csv)",
+            folder.join("splits.csv").display()
+        )
+    );
+    std::fs::rename(folder.join("Splits.csv"), folder.join("splits.csv")).unwrap();
+    assert_eq!(load_path(&folder, &schema()).unwrap().splits.len(), 2);
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
+#[test]
 fn other_encodings_are_errors_naming_the_line() {
     let payees = PAYEES.as_bytes().to_vec();
     let mut cp437 = b"id,date,amount,owner\nb1,2027-02-01,1000,alice\nb2,2027-02-01,1000,M".to_vec();
@@ -262,8 +352,13 @@ fn a_missing_required_column_is_an_error_naming_it() {
         ["bookings.csv: missing required column `date` (the header is: id,amount,currency,owner)"]
     );
     assert_eq!(
+        errors(&[("payees.csv", PAYEES), ("bookings.csv", "id,dat,amount,owner\nb1,2027-01-01,1000,alice\n")]),
+        ["bookings.csv: missing required column `date` (the header has `dat`; rename it to `date`)"]
+    );
+    // A column in another case is a near miss: one error, at the header (see below).
+    assert_eq!(
         errors(&[("payees.csv", PAYEES), ("bookings.csv", "id,Date,amount,owner\nb1,2027-01-01,1000,alice\n")]),
-        ["bookings.csv: missing required column `date` (the header has `Date`; rename it to `date`)"]
+        ["bookings.csv:1: \"Date\" is not the column `date`: header names match exactly (rename it to `date`)"]
     );
 }
 
@@ -292,8 +387,16 @@ fn a_missing_column_hint_never_renames_a_known_column() {
         ["bookings.csv: missing required column `amount` (the header has `amont`; rename it to `amount`)"]
     );
     assert_eq!(
-        header_only("id,date,Amount,owner,account,product\n"),
-        ["bookings.csv: missing required column `amount` (the header has `Amount`; rename it to `amount`)"]
+        header_only("id,date,amnt,owner,account,product\n"),
+        ["bookings.csv: missing required column `amount` (the header has `amnt`; rename it to `amount`)"]
+    );
+    // A near miss of another column (`Account` is `account`) is no candidate either.
+    assert_eq!(
+        header_only("id,date,currency,owner,Account,product\n"),
+        [
+            "bookings.csv: missing required column `amount` (the header is: id,date,currency,owner,Account,product)",
+            "bookings.csv:1: \"Account\" is not the column `account`: header names match exactly (rename it to `account`)",
+        ]
     );
 }
 
@@ -319,6 +422,82 @@ fn header_cells_with_spaces_and_repeated_headers_are_errors() {
     assert_eq!(
         errors(&[("payees.csv", PAYEES), ("bookings.csv", "id,date,amount,owner,id\nb1,2027-02-01,1000,alice,b1\n")]),
         ["bookings.csv:1: column id: appears twice in the header (cells 1 and 5)"]
+    );
+}
+
+#[test]
+fn near_miss_headers_are_errors_and_their_columns_still_read() {
+    // Each would be an undeclared custom column, and its data silently dropped:
+    // EUR paid as USD, a cancellation never clawed back, a leaver still paid.
+    let bookings = "id,date,amount,Currency,owner,status,Cancel_Date,account\nb1,2027-02-01,1000,EUR,alice,won,2027-02-30,\n";
+    assert_eq!(
+        errors(&[("payees.csv", PAYEES), ("bookings.csv", bookings)]),
+        [
+            "bookings.csv:1: \"Currency\" is not the column `currency`: header names match exactly (rename it to `currency`)",
+            "bookings.csv:1: \"Cancel_Date\" is not the column `cancel_date`: header names match exactly (rename it to `cancel_date`)",
+            // Read anyway, so its cells are checked too.
+            "bookings.csv:2: column cancel_date: \"2027-02-30\" is not a calendar date (2027-02 has 28 days)",
+        ]
+    );
+    let payees = "id,Start Date,end-date,End_Date, manager ,TARGET_INCENTIVE\nalice,2027-01-01,,,,\n";
+    assert_eq!(
+        errors(&[("payees.csv", payees), ("bookings.csv", "id,date,amount,owner\n")]),
+        [
+            "payees.csv:1: \"Start Date\" is not the column `start_date`: header names match exactly (rename it to `start_date`)",
+            "payees.csv:1: \"end-date\" is not the column `end_date`: header names match exactly (rename it to `end_date`)",
+            "payees.csv:1: \"End_Date\" is not the column `end_date`: header names match exactly (rename it to `end_date`)",
+            "payees.csv:1: \" manager \" is a header cell with spaces around it (rename it to `manager`)",
+            "payees.csv:1: \"TARGET_INCENTIVE\" is not the column `target_incentive`: header names match exactly (rename it to `target_incentive`)",
+        ]
+    );
+    // Beside the column written exactly, the exact one is read (before or after it).
+    let facts = load_csv_files(
+        &files(&[("payees.csv", PAYEES), ("bookings.csv", "id,date,amount,Currency,currency,owner\nb1,2027-02-01,1000,EUR,USD,alice\n")]),
+        &schema(),
+    );
+    assert_eq!(
+        facts.unwrap_err().to_string(),
+        "bookings.csv:1: \"Currency\" is not the column `currency`: header names match exactly (rename it to `currency`)"
+    );
+    // The row currency of payees and quotas is a column of theirs too.
+    assert_eq!(
+        errors(&[("payees.csv", "id,Currency\nalice,USD\n"), ("bookings.csv", "id,date,amount,owner\n")]),
+        ["payees.csv:1: \"Currency\" is not the column `currency`: header names match exactly (rename it to `currency`)"]
+    );
+    // Other columns are custom fields, ignored unless declared; a declared field is
+    // matched exactly, and a near miss of it is named by the missing column's hint.
+    let mut schema = schema();
+    schema.booking_fields = vec![("product".into(), FieldType::Text)];
+    let list = [("payees.csv", PAYEES), ("bookings.csv", "id,date,amount,owner,ccy,Notes,Product\nb1,2027-02-01,1000,alice,EUR,x,Security\n")];
+    assert_eq!(
+        errors_with(&list, &schema),
+        ["bookings.csv: missing column `product`, which the plan declares as `field booking.product: text` (the header has `Product`; rename it to `product`)"]
+    );
+    load_ok(&[("payees.csv", PAYEES), ("bookings.csv", "id,date,amount,owner,ccy,Notes,Currency Code,cancel date 2\nb1,2027-02-01,1000,alice,EUR,x,EUR,\n")]);
+}
+
+#[test]
+fn near_miss_json_keys_are_errors_and_their_values_still_read() {
+    let json = r#"{
+        "payees": [ { "id": "alice" }, { "id": "bob", "End_Date": "2027-03-31", "end_date": "2027-03-31" } ],
+        "bookings": [
+            { "id": "b1", "date": "2027-02-01", "amount": "1000", "owner": "alice", "notes": "x" },
+            { "id": "b2", "Date": "2027-02-01", "amount": "1000", "Currency": "EUR", "owner": "alice", "currency ": "EUR" },
+            { "id": "b3", "Date": "2027-02-30", "amount": "1000", "Currency": "eur", "owner": "alice" }
+        ],
+        "fx": [ { "currency": "EUR", "date": "2027-01-01", "rate": 1.1 } ]
+    }"#;
+    assert_eq!(
+        json_errors(json, &schema()),
+        [
+            "data.json: payees[1]: \"End_Date\" is not the key `end_date`: keys match exactly (rename it to `end_date`)",
+            "data.json: bookings[1]: \"Date\" is not the key `date`: keys match exactly (rename it to `date`)",
+            "data.json: bookings[1]: \"Currency\" is not the key `currency`: keys match exactly (rename it to `currency`)",
+            "data.json: bookings[1]: \"currency \" is a key with spaces around it (rename it to `currency`)",
+            // Read as their columns: no row misses a date, and the cells are checked.
+            "data.json: bookings[2].date: \"2027-02-30\" is not a calendar date (2027-02 has 28 days)",
+            "data.json: bookings[2].currency: \"eur\" is not an ISO 4217 currency code (use EUR)",
+        ]
     );
 }
 
@@ -362,6 +541,39 @@ fn a_quote_never_closed_names_its_line_column_and_cell() {
         "bookings.csv:2: has 5 cells, but the header has 4 (a cell holding a comma must be quoted, e.g. \"Acme, Inc.\")",
         "bookings.csv:2: cell 5 opens a quote that is never closed: the rest of the file was read as that one cell (close the quote; a quote inside a quoted cell is written twice (\"\"))",
     ]);
+}
+
+#[test]
+fn quotes_rfc_4180_does_not_allow_are_errors_naming_line_column_and_cell() {
+    let bookings = "id,date,amount,owner,status,product\n\
+        b1,2027-02-01,1000,alice,won,\"Sec\"urity\n\
+        b2,2027-02-01,1000,alice,won,Sec\"urity\n\
+        b3,2027-02-01,1000,alice,won, \"Security\"\n\
+        b4,2027-02-01,1000,alice,\"won\"  ,Security\n\
+        b5,2027-02-01,1000,alice,\"w\"\"o,\nn\",\"Sec\"\"urity\"\n\
+        b6,2027-02-01,1000,alice,won,\"\"\n";
+    // The rows are still read (as the csv crate reads them), so their ids are known.
+    let splits = "booking,payee,share\nb1,alice,100%\nb2,alice,100%\nb3,alice,100%\n";
+    assert_eq!(
+        errors_both_ways(&[("payees.csv", PAYEES), ("bookings.csv", bookings), ("splits.csv", splits)]),
+        [
+            "bookings.csv:2: column product: \"\\\"Sec\\\"urity\" has text after its closing quote (a quoted cell ends at its closing quote; a quote inside it is written twice (\"\"))",
+            "bookings.csv:3: column product: \"Sec\\\"urity\" has a quote in a cell that is not quoted (quote the cell and write the quote twice: \"Sec\"\"urity\")",
+            "bookings.csv:4: column product: \" \\\"Security\\\"\" has spaces before its opening quote (remove them: a quoted cell starts with its quote)",
+            "bookings.csv:5: column status: \"\\\"won\\\"  \" has text after its closing quote (remove the spaces after the closing quote)",
+        ]
+    );
+    // In the header, and in a plain file read in one go: the same.
+    assert_eq!(
+        errors_both_ways(&[("payees.csv", PAYEES), ("bookings.csv", "id,date,amount,ow\"ner\nb1,2027-02-01,1000,alice\n")]),
+        [
+            "bookings.csv:1: \"ow\\\"ner\" has a quote in a cell that is not quoted (quote the cell and write the quote twice: \"ow\"\"ner\")",
+            "bookings.csv: missing required column `owner` (the header has `ow\"ner`; rename it to `owner`)",
+        ]
+    );
+    // Doubled quotes, and quoted commas and line breaks, still read as RFC 4180 says.
+    let facts = load_ok(&[("payees.csv", PAYEES), ("bookings.csv", "id,date,amount,owner,status\nb1,2027-02-01,1000,alice,\"a \"\"b\"\", c\nd\"\n")]);
+    assert_eq!(facts.bookings[0].status.as_deref(), Some("a \"b\", c\nd"));
 }
 
 // ---- Cells ---------------------------------------------------------------------------
@@ -440,6 +652,16 @@ fn money_cells_carry_or_inherit_a_currency() {
 }
 
 #[test]
+fn current_and_fund_iso_codes_are_currencies() {
+    for code in ["VED", "ZWG", "XCG", "CLF", "UYW", "BOV", "CHE", "CHW", "COU", "MXV", "USN", "UYI"] {
+        let bookings = format!("id,date,amount,currency,owner\nb1,2027-02-01,100 {code},,alice\nb2,2027-02-01,100,{code},alice\n");
+        let fx = format!("currency,date,rate\n{code},2027-01-01,0.5\n");
+        let facts = same_load_both_ways(&[("payees.csv", PAYEES), ("bookings.csv", &bookings), ("fx.csv", &fx)], &schema()).unwrap();
+        assert!(facts.bookings.iter().all(|b| b.currency.code() == code), "{code}");
+    }
+}
+
+#[test]
 fn payee_money_and_quotas_must_be_in_the_plan_currency() {
     assert_eq!(
         errors(&[
@@ -455,22 +677,109 @@ fn payee_money_and_quotas_must_be_in_the_plan_currency() {
 }
 
 #[test]
-fn a_booking_money_field_needs_a_code_when_the_amount_has_another_one() {
+fn a_currency_column_on_payees_and_quotas_is_the_rows_currency() {
+    // data.md: a money cell is in the row's `currency` cell, or the plan currency when
+    // that is empty; payee money and quotas must be in the plan currency.
+    let payees = "id,target_incentive,currency\n\
+        alice,100000,USD\n\
+        bob,100000,EUR\n\
+        carol,100000 EUR,USD\n\
+        dave,,EUR\n\
+        erin,100000,\n\
+        frank,100000 USD,\n\
+        gus,100000,usd\n";
+    let quotas = "payee,quota,period,amount,currency\nalice,bookings,Y1,500000,EUR\nalice,arr,Y1,500000 USD,USD\nalice,pipeline,Y1,500000 EUR,\n";
+    assert_eq!(
+        errors(&[("payees.csv", payees), ("bookings.csv", "id,date,amount,owner\n"), ("quotas.csv", quotas)]),
+        [
+            "payees.csv:3: column target_incentive: \"100000\" is in EUR (the row's currency), but this amount must be in the plan currency USD (convert it to USD)",
+            "payees.csv:4: column target_incentive: \"100000 EUR\" is in EUR, but the currency column says USD",
+            "payees.csv:8: column currency: \"usd\" is not an ISO 4217 currency code (use USD)",
+            "quotas.csv:2: column amount: \"500000\" is in EUR (the row's currency), but this amount must be in the plan currency USD (convert it to USD)",
+            "quotas.csv:4: column amount: \"100000 EUR\" is in EUR, but this amount must be in the plan currency USD (convert it to USD)"
+                .replace("100000", "500000")
+                .as_str(),
+        ]
+    );
+    let ok = load_ok(&[
+        ("payees.csv", "id,target_incentive,currency\nalice,100000,USD\nbob,,EUR\ncarol,5,\n"),
+        ("bookings.csv", "id,date,amount,owner\n"),
+        ("quotas.csv", "payee,quota,period,amount,currency\nalice,bookings,Y1,500000 USD,USD\n"),
+    ]);
+    assert_eq!(ok.payees.iter().map(|p| p.target_incentive).collect::<Vec<_>>(), [Some(dec("100000")), None, Some(dec("5"))]);
+    // A declared money field of payees follows the row currency too.
+    let mut with_field = schema();
+    with_field.payee_fields = vec![("bonus_target".into(), FieldType::Money)];
+    assert_eq!(
+        errors_with(&[("payees.csv", "id,bonus_target,currency\nalice,10,EUR\n"), ("bookings.csv", "id,date,amount,owner\n")], &with_field),
+        ["payees.csv:2: column bonus_target: \"10\" is in EUR (the row's currency), but this amount must be in the plan currency USD (convert it to USD)"]
+    );
+    // And so does the JSON form.
+    let json = r#"{ "payees": [ { "id": "alice", "target_incentive": 100000, "currency": "EUR" } ], "bookings": [],
+        "quotas": [ { "payee": "alice", "quota": "q", "period": "Y1", "amount": "5 EUR", "currency": "USD" } ] }"#;
+    assert_eq!(
+        json_errors(json, &schema()),
+        [
+            "data.json: payees[0].target_incentive: \"100000\" is in EUR (the row's currency), but this amount must be in the plan currency USD (convert it to USD)",
+            "data.json: quotas[0].amount: \"5 EUR\" is in EUR, but the currency column says USD",
+        ]
+    );
+}
+
+#[test]
+fn negative_quotas_and_target_incentives_are_errors() {
+    // A negative quota would turn the tier bands around (attainment -20% paid at the
+    // band from 100%); zero loads (dividing by it is an evaluation error).
+    assert_eq!(
+        errors(&[
+            ("payees.csv", "id,target_incentive\nalice,-10000\nbob,0\ncarol,-0.01 USD\n"),
+            ("bookings.csv", "id,date,amount,owner\n"),
+            ("quotas.csv", "payee,quota,period,amount\nalice,bookings,Y1,-500000\nbob,bookings,Y1,0\nbob,bookings,Q1,-0\n"),
+        ]),
+        [
+            "payees.csv:2: column target_incentive: \"-10000\" is negative: a target incentive is at least 0",
+            "payees.csv:4: column target_incentive: \"-0.01 USD\" is negative: a target incentive is at least 0",
+            "quotas.csv:2: column amount: \"-500000\" is negative: a quota is at least 0",
+        ]
+    );
+    let json = r#"{ "payees": [ { "id": "alice", "target_incentive": -1 } ], "bookings": [],
+        "quotas": [ { "payee": "alice", "quota": "q", "period": "Y1", "amount": -2.5 } ] }"#;
+    assert_eq!(
+        json_errors(json, &schema()),
+        [
+            "data.json: payees[0].target_incentive: \"-1\" is negative: a target incentive is at least 0",
+            "data.json: quotas[0].amount: \"-2.5\" is negative: a quota is at least 0",
+        ]
+    );
+}
+
+#[test]
+fn a_booking_money_field_without_a_code_is_in_the_rows_currency_or_the_plans() {
     let mut schema = schema();
     schema.booking_fields = vec![("discount".into(), FieldType::Money)];
+    // data.md: in the row's `currency` cell, or the plan currency when that is empty,
+    // even when the amount carries a code of its own (b1).
+    let bookings = "id,date,amount,currency,owner,discount\n\
+        b1,2027-02-01,1000 EUR,,alice,50\n\
+        b2,2027-02-01,1000,EUR,alice,50\n\
+        b3,2027-02-01,1000 EUR,,alice,50 EUR\n\
+        b4,2027-02-01,1000,,alice,50\n";
+    let list = [("payees.csv", PAYEES), ("bookings.csv", bookings), ("fx.csv", "currency,date,rate\nEUR,2027-01-01,1.1\n")];
+    let facts = load_csv_files(&files(&list), &schema).unwrap();
+    let read: Vec<(Currency, Option<FieldValue>)> = facts.bookings.iter().map(|b| (b.currency, b.fields[0].clone())).collect();
     assert_eq!(
-        errors_with(
-            &[
-                ("payees.csv", PAYEES),
-                ("bookings.csv", "id,date,amount,currency,owner,discount\nb1,2027-02-01,1000 EUR,,alice,50\nb2,2027-02-01,1000,EUR,alice,50 GBP\n"),
-                ("fx.csv", "currency,date,rate\nEUR,2027-01-01,1.1\n"),
-            ],
-            &schema
-        ),
+        read,
         [
-            "bookings.csv:2: column discount: \"50\" has no currency code, and the booking's amount is in EUR (write 50 EUR or 50 USD)",
-            "bookings.csv:3: column discount: \"50 GBP\" is in GBP, but the row's currency is EUR",
+            (eur(), Some(FieldValue::Money(dec("50"), usd()))),
+            (eur(), Some(FieldValue::Money(dec("50"), eur()))),
+            (eur(), Some(FieldValue::Money(dec("50"), eur()))),
+            (usd(), Some(FieldValue::Money(dec("50"), usd()))),
         ]
+    );
+    assert_eq!(same_load_both_ways(&list, &schema), Ok(facts));
+    assert_eq!(
+        errors_with(&[("payees.csv", PAYEES), ("bookings.csv", "id,date,amount,currency,owner,discount\nb2,2027-02-01,1000,EUR,alice,50 GBP\n")], &schema),
+        ["bookings.csv:2: column discount: \"50 GBP\" is in GBP, but the row's currency is EUR"]
     );
 }
 
@@ -1006,6 +1315,15 @@ fn load_path_reads_a_folder_or_a_json_file() {
         )
     );
     std::fs::write(folder.join("bookings.csv"), BOOKINGS).unwrap();
+    // The look-alike is reported even beside the table's own file.
+    assert_eq!(
+        load_path(&folder, &schema()).unwrap_err().to_string(),
+        format!(
+            "{}: is not read: table files are read by their exact names, and booking.csv is not bookings.csv (remove it, or move its rows into bookings.csv)",
+            folder.join("booking.csv").display()
+        )
+    );
+    std::fs::remove_file(folder.join("booking.csv")).unwrap();
     assert_eq!(load_path(&folder, &schema()).unwrap().bookings.len(), 2);
     assert_eq!(
         load_path(&folder.join("bookings.csv"), &schema()).unwrap_err().to_string(),
@@ -1299,6 +1617,17 @@ fn a_large_file_read_in_parts_gives_what_one_reading_gives() {
     let facts = load_csv_files(&clean, &schema());
     assert!(facts.is_ok(), "{:?}", facts.as_ref().err());
     assert_eq!(facts, without_quick_paths(|| load_csv_files(&clean, &schema())));
+
+    // A quote RFC 4180 does not allow, deep in a large file that otherwise has none
+    // (read in parts when it has no quote at all): found however the file is read.
+    let mut lines: Vec<&str> = bookings.split_inclusive('\n').collect();
+    // (Before the lone `\r` of row 30,003, so that element 20,001 is line 20,002.)
+    lines[20_001] = "b020000,2027-03-01,100.00,USD,p004,w\"on,,acc1\n";
+    let with_quote = files(&lines.concat());
+    let parts = load_csv_files(&with_quote, &schema());
+    assert_eq!(parts, without_quick_paths(|| load_csv_files(&with_quote, &schema())));
+    let shown = parts.unwrap_err().to_string();
+    assert!(shown.contains(":20002: column status: \"w\\\"on\" has a quote in a cell that is not quoted"), "{shown}");
 }
 
 /// The tables as files, the one at `round` (in turn) mutated.

@@ -21,8 +21,9 @@ impl fmt::Display for CurrencyError {
 
 impl std::error::Error for CurrencyError {}
 
-/// Active ISO 4217 codes with their minor units (digits after the decimal point).
-/// Sorted by code for binary search.
+/// Active ISO 4217 codes with their minor units (digits after the decimal point),
+/// the fund codes (`CLF`, `UYW`, `BOV`, `CHE`, `CHW`, `COU`, `MXV`, `USN`, `UYI`) among
+/// them. Sorted by code for binary search.
 const ISO_4217: &[(&str, u32)] = &[
     ("AED", 2),
     ("AFN", 2),
@@ -43,6 +44,7 @@ const ISO_4217: &[(&str, u32)] = &[
     ("BMD", 2),
     ("BND", 2),
     ("BOB", 2),
+    ("BOV", 2),
     ("BRL", 2),
     ("BSD", 2),
     ("BTN", 2),
@@ -51,10 +53,14 @@ const ISO_4217: &[(&str, u32)] = &[
     ("BZD", 2),
     ("CAD", 2),
     ("CDF", 2),
+    ("CHE", 2),
     ("CHF", 2),
+    ("CHW", 2),
+    ("CLF", 4),
     ("CLP", 0),
     ("CNY", 2),
     ("COP", 2),
+    ("COU", 2),
     ("CRC", 2),
     ("CUP", 2),
     ("CVE", 2),
@@ -117,6 +123,7 @@ const ISO_4217: &[(&str, u32)] = &[
     ("MVR", 2),
     ("MWK", 2),
     ("MXN", 2),
+    ("MXV", 2),
     ("MYR", 2),
     ("MZN", 2),
     ("NAD", 2),
@@ -165,19 +172,25 @@ const ISO_4217: &[(&str, u32)] = &[
     ("UAH", 2),
     ("UGX", 0),
     ("USD", 2),
+    ("USN", 2),
+    ("UYI", 0),
     ("UYU", 2),
+    ("UYW", 4),
     ("UZS", 2),
+    ("VED", 2),
     ("VES", 2),
     ("VND", 0),
     ("VUV", 0),
     ("WST", 2),
     ("XAF", 0),
     ("XCD", 2),
+    ("XCG", 2),
     ("XOF", 0),
     ("XPF", 0),
     ("YER", 2),
     ("ZAR", 2),
     ("ZMW", 2),
+    ("ZWG", 2),
     ("ZWL", 2),
 ];
 
@@ -233,5 +246,14 @@ mod tests {
         assert!(Currency::parse("usd").is_err());
         assert!(Currency::parse("XYZ").is_err());
         assert!(Currency::parse("US").is_err());
+    }
+
+    #[test]
+    fn recent_and_fund_codes_are_known_with_their_minor_units() {
+        let expected =
+            [("VED", 2), ("ZWG", 2), ("XCG", 2), ("CLF", 4), ("UYW", 4), ("BOV", 2), ("CHE", 2), ("CHW", 2), ("COU", 2), ("MXV", 2), ("USN", 2), ("UYI", 0)];
+        for (code, digits) in expected {
+            assert_eq!(Currency::parse(code).map(|c| c.minor_units()), Ok(digits), "{code}");
+        }
     }
 }
