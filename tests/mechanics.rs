@@ -1078,6 +1078,39 @@ fn credit_outside_the_term_is_counted_not_paid() {
 }
 
 #[test]
+fn credit_outside_the_term_cannot_stop_the_run() {
+    // Last year's booking on an account whose owner starts with this year, and an overlay
+    // cell left empty on it: neither has a recipient, and neither is this plan's
+    // business (language.md section 5), so the run goes on and counts them.
+    let plan = quarterly(
+        r#"
+    field booking.specialist: text
+    credit direct { to owner_of(booking.account) }
+    credit overlay { to booking.specialist }
+    measure bookings = credited(direct)
+    measure overlaid = credited(overlay)
+    commission base { on bookings  rate 10% }
+    commission se { on overlaid  rate 1% }"#,
+    );
+    let data = r#"{ "payees": [{"id": "alice"}, {"id": "sam"}],
+        "accounts": [{"account": "acme", "payee": "alice", "from": "2027-01-01"}],
+        "bookings": [
+            {"id": "b1", "date": "2026-12-30", "amount": 1000, "owner": "alice", "account": "acme"},
+            {"id": "b2", "date": "2027-03-15", "amount": 2000, "owner": "alice", "account": "acme", "specialist": "sam"}
+        ]}"#;
+    let (_, outcome): (_, Outcome) = run_json_outcome(&plan, data).unwrap();
+    assert_eq!(outcome.entries_outside_term, 2, "b1 under each rule, its recipient unknown");
+    let rows = run(&plan, data);
+    expect_quarters(&rows, "alice", "base", ["200.00", "0.00", "0.00", "0.00"]);
+    expect_quarters(&rows, "sam", "se", ["20.00", "0.00", "0.00", "0.00"]);
+
+    // In the term, the same missing owner is an error naming the booking.
+    let in_term = data.replace("2026-12-30", "2027-01-01").replace(r#""from": "2027-01-01""#, r#""from": "2027-01-02""#);
+    let error = run_json_outcome(&plan, &in_term).unwrap_err();
+    assert!(error.contains("has no owner on 2027-01-01"), "{error}");
+}
+
+#[test]
 fn monthly_periods_on_a_july_fiscal_year() {
     let plan = r#"plan "Monthly" {
     currency USD

@@ -148,58 +148,63 @@ fn credit_bookings(plan: &Plan, facts: &Facts, bookings: std::ops::Range<usize>)
                         },
                         None => booking.date,
                     };
-                    let amount = match &rule.amount {
-                        Some(a) => match evaluator.eval(a, Some(&view)).map_err(name)? {
-                            Value::Money(m) => m,
-                            _ => return Err(EvalError::new("internal error: a credit amount that is not money").at(a.span)),
-                        },
-                        None => value::mul(booking.amount, fx_rate).map_err(|_| {
-                            let (amount, currency, to) = (booking.amount, &booking.currency, plan.currency.code());
-                            name(EvalError::new(format!("arithmetic overflow converting {amount} {currency} to {to} at the fx rate {fx_rate}"))
-                                .at(rule.span)
-                                .help("the converted amount exceeds the 28 significant digits payplan computes with; check the booking's amount and the rate in fx.csv"))
-                        })?,
-                    };
-                    recipients_into(&mut recipients, &mut evaluator, facts, &rule.recipients, &view).map_err(name)?;
-                    let in_term = date >= plan.term_start && date <= plan.term_end;
-                    for &(payee, share) in &recipients {
-                        let share_of = |e: EvalError| name(e.at(rule.span)).payee(facts.payees.get(payee).map_or("", |p| p.id.as_str()));
-                        let original_amount = value::mul(booking.amount, share).map_err(share_of)?;
-                        let entry_amount = value::mul(amount, share).map_err(share_of)?;
-                        if !in_term {
-                            // Not this plan's business: neither the entry nor its reversal.
-                            outside_term += 1;
-                            continue;
-                        }
-                        let entry = Entry {
-                            rule: rule_id,
-                            payee,
-                            booking: index,
-                            date,
-                            amount: entry_amount,
-                            share,
-                            reversal: false,
-                            original_date: date,
-                            original_amount,
-                            fx_rate,
-                            rolled_up_from: None,
+                    if date < plan.term_start || date > plan.term_end {
+                        // Not this plan's business (language.md section 5): neither the
+                        // entry nor its reversal, and nothing about it can stop the run (a
+                        // prior year's booking on an account whose owner starts with this
+                        // year); only counted, once per recipient when they can be told.
+                        outside_term += match recipients_into(&mut recipients, &mut evaluator, facts, &rule.recipients, &view) {
+                            Ok(()) => recipients.len(),
+                            Err(_) => 1,
                         };
-                        if let (Some(days), Some(cancel)) = (rule.clawback_days, booking.cancel_date) {
-                            if cancel.signed_duration_since(date).num_days() <= days {
-                                if cancel >= plan.term_start && cancel <= plan.term_end {
-                                    entries.push(Entry {
-                                        date: cancel,
-                                        amount: -entry.amount,
-                                        original_amount: -entry.original_amount,
-                                        reversal: true,
-                                        ..entry
-                                    });
-                                } else {
-                                    outside_term += 1;
+                    } else {
+                        let amount = match &rule.amount {
+                            Some(a) => match evaluator.eval(a, Some(&view)).map_err(name)? {
+                                Value::Money(m) => m,
+                                _ => return Err(EvalError::new("internal error: a credit amount that is not money").at(a.span)),
+                            },
+                            None => value::mul(booking.amount, fx_rate).map_err(|_| {
+                                let (amount, currency, to) = (booking.amount, &booking.currency, plan.currency.code());
+                                name(EvalError::new(format!("arithmetic overflow converting {amount} {currency} to {to} at the fx rate {fx_rate}"))
+                                    .at(rule.span)
+                                    .help("the converted amount exceeds the 28 significant digits payplan computes with; check the booking's amount and the rate in fx.csv"))
+                            })?,
+                        };
+                        recipients_into(&mut recipients, &mut evaluator, facts, &rule.recipients, &view).map_err(name)?;
+                        for &(payee, share) in &recipients {
+                            let share_of = |e: EvalError| name(e.at(rule.span)).payee(facts.payees.get(payee).map_or("", |p| p.id.as_str()));
+                            let original_amount = value::mul(booking.amount, share).map_err(share_of)?;
+                            let entry_amount = value::mul(amount, share).map_err(share_of)?;
+                            let entry = Entry {
+                                rule: rule_id,
+                                payee,
+                                booking: index,
+                                date,
+                                amount: entry_amount,
+                                share,
+                                reversal: false,
+                                original_date: date,
+                                original_amount,
+                                fx_rate,
+                                rolled_up_from: None,
+                            };
+                            if let (Some(days), Some(cancel)) = (rule.clawback_days, booking.cancel_date) {
+                                if cancel.signed_duration_since(date).num_days() <= days {
+                                    if cancel >= plan.term_start && cancel <= plan.term_end {
+                                        entries.push(Entry {
+                                            date: cancel,
+                                            amount: -entry.amount,
+                                            original_amount: -entry.original_amount,
+                                            reversal: true,
+                                            ..entry
+                                        });
+                                    } else {
+                                        outside_term += 1;
+                                    }
                                 }
                             }
+                            entries.push(entry);
                         }
-                        entries.push(entry);
                     }
                 }
             }
