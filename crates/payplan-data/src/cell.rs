@@ -131,7 +131,10 @@ pub(crate) fn money(cell: &RawCell) -> CellResult<(Decimal, Option<Currency>)> {
     reject_surrounding_spaces(text)?;
     match text.split_once(' ') {
         Some((amount, code)) => {
-            let amount = parse_number(amount).map_err(|error| CellError { message: "is not an amount of money".into(), ..error })?;
+            let amount = parse_number(amount).map_err(|error| match error.message.as_str() {
+                OUT_OF_RANGE => error,
+                _ => CellError { message: "is not an amount of money".into(), ..error },
+            })?;
             let code = parse_currency(code).map_err(|error| {
                 // `1 234,56` or `1 234,56 EUR`: a space groups the digits, so what
                 // follows the first space is no code but more of the amount.
@@ -171,8 +174,18 @@ pub(crate) fn parse_number(text: &str) -> Result<Decimal, CellError> {
             None => error,
         });
     }
-    Decimal::from_str_exact(text).map_err(|_| CellError::new("is too large or has too many decimals (at most 28 digits after the point)"))
+    // Zeros ending the fraction add no digit to the value: `197403.840000000000000000000000000`
+    // is 197403.84, kept to the decimals that fit.
+    Decimal::from_str_exact(text)
+        .or_else(|error| match text.contains('.') {
+            true => Decimal::from_str_exact(text.trim_end_matches('0').trim_end_matches('.')),
+            false => Err(error),
+        })
+        .map_err(|_| CellError::new(OUT_OF_RANGE))
 }
+
+/// Why a plain decimal cannot be held: rust_decimal's 96-bit mantissa and 28 decimals.
+pub(crate) const OUT_OF_RANGE: &str = "is too large or too precise: payplan computes with 28 significant digits";
 
 /// The common case of `parse_number` without its general parser: a plain decimal of at
 /// most 18 digits, which fits an `i64` mantissa. Gives the same value, digits and scale
@@ -596,10 +609,15 @@ mod tests {
 
     #[test]
     fn numbers_too_large_or_too_precise_are_errors_not_panics() {
-        let message = "is too large or has too many decimals (at most 28 digits after the point)";
+        let message = OUT_OF_RANGE;
         assert_eq!(failure(parse_number("99999999999999999999999999999999")), message);
         assert_eq!(failure(parse_number("0.00000000000000000000000000001")), message);
         assert_eq!(failure(parse_number(&"9".repeat(400))), message,);
+        assert_eq!(failure(money(&text_cell("99999999999999999999999999999999 EUR"))), message, "with a code too");
+        // Zeros ending the fraction are no digits of the value.
+        assert_eq!(parse_number("197403.840000000000000000000000000").unwrap(), dec("197403.84"));
+        assert_eq!(parse_number("-5.000000000000000000000000000000000").unwrap(), dec("-5"));
+        assert_eq!(failure(parse_number("10000000000.0000000000000000001")), message);
     }
 
     #[test]

@@ -632,7 +632,7 @@ fn huge_or_over_precise_numbers_are_errors_not_panics() {
     let list = vec![("payees.csv".to_string(), PAYEES.as_bytes().to_vec()), ("bookings.csv".to_string(), bookings.into_bytes())];
     let shown = load_csv_files(&list, &schema()).unwrap_err().to_string();
     assert!(shown.contains("bookings.csv:2: column amount: \"9999"), "{shown}");
-    assert!(shown.contains("is too large or has too many decimals (at most 28 digits after the point)"), "{shown}");
+    assert!(shown.contains("is too large or too precise: payplan computes with 28 significant digits"), "{shown}");
     assert!(shown.contains("bookings.csv:3: column amount:"), "{shown}");
 }
 
