@@ -63,8 +63,9 @@ pub fn load(reporter: &mut Reporter, plan_path: &Path, data: &Path, period: Opti
     match payplan_data::load_path(data, &plan.schema()) {
         Ok(facts) => Some((source, plan, facts)),
         Err(errors) => {
+            let mut texts = std::collections::BTreeMap::new();
             for e in &errors.0 {
-                reporter.plain(&e.file, "payplan::data", &e.to_string(), None, e.line.map(|l| l as usize));
+                reporter.data_error(e, &mut texts);
             }
             None
         }

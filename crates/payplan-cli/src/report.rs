@@ -201,6 +201,46 @@ impl Reporter {
         }
     }
 
+    /// Reports a data error. In JSON, an error at a line of a CSV file carries the byte
+    /// range of its cell (of the line, when the cell cannot be told) and a label naming
+    /// the column, so an editor can point at it; `texts` keeps the files read for that.
+    pub fn data_error(&mut self, error: &payplan_data::DataError, texts: &mut std::collections::BTreeMap<String, Option<String>>) {
+        let message = error.to_string();
+        let line = error.line.map(|l| l as usize);
+        if self.format == ErrorFormat::Human {
+            return self.plain(&error.file, "payplan::data", &message, None, line);
+        }
+        // Read again only to locate cells: files of a reasonable size.
+        let readable = |file: &str| std::fs::metadata(file).is_ok_and(|m| m.is_file() && m.len() <= LOCATED_FILE_BYTES);
+        let text = texts
+            .entry(error.file.clone())
+            .or_insert_with(|| readable(&error.file).then(|| std::fs::read(&error.file).ok().and_then(|b| String::from_utf8(b).ok())).flatten());
+        let located = text.as_deref().zip(line).and_then(|(text, line)| locate_cell(text, line, error.column.as_deref()));
+        self.errors += 1;
+        let (start, end, labels) = match (located, text.as_deref()) {
+            (Some((range, is_cell)), Some(text)) => {
+                let what = match (&error.column, is_cell) {
+                    (Some(column), true) => format!("column `{column}`"),
+                    _ => "this line".to_string(),
+                };
+                (Some(range.start), Some(range.end), vec![label(text, Span { start: range.start, end: range.end }, &what)])
+            }
+            _ => (None, None, Vec::new()),
+        };
+        self.json.push(JsonDiagnostic {
+            message,
+            code: "payplan::data".to_string(),
+            severity: Severity::Error,
+            file: error.file.clone(),
+            start,
+            end,
+            line,
+            end_line: line,
+            labels,
+            help: None,
+        });
+    }
+
     /// Prints what JSON mode collected.
     pub fn finish(self) {
         if self.format == ErrorFormat::Json && !self.json.is_empty() {
@@ -218,6 +258,50 @@ fn label(text: &str, span: Span, message: &str) -> JsonLabel {
         start_position: position(text, span.start),
         end_position: position(text, span.end),
     }
+}
+
+/// Data files at most this large are read again to locate their errors' cells in JSON.
+const LOCATED_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The byte range of `column`'s cell on physical line `line` of a CSV text (the header
+/// is line 1), or of the whole line when the cell cannot be told (`false`).
+fn locate_cell(text: &str, line: usize, column: Option<&str>) -> Option<(std::ops::Range<usize>, bool)> {
+    let mut starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1));
+    let line_start = starts.nth(line.checked_sub(1)?)?;
+    let rest = text.get(line_start..)?;
+    let line_end = line_start + rest.find('\n').unwrap_or(rest.len());
+    let line_end = if text.get(..line_end)?.ends_with('\r') { line_end - 1 } else { line_end };
+    let whole = (line_start..line_end, false);
+    let header_end = text.find('\n').unwrap_or(text.len());
+    let header = text.get(..header_end)?.trim_end_matches('\r').trim_start_matches('\u{feff}');
+    let Some(index) = column.and_then(|c| csv_cells(header).iter().position(|cell| cell.trim_matches('"') == c)) else { return Some(whole) };
+    let cells = csv_cell_ranges(text.get(line_start..line_end)?);
+    Some(cells.get(index).map_or(whole, |cell| (line_start + cell.start..line_start + cell.end, true)))
+}
+
+/// The cells of one CSV line, as written.
+fn csv_cells(line: &str) -> Vec<&str> {
+    csv_cell_ranges(line).into_iter().filter_map(|r| line.get(r)).collect()
+}
+
+/// The byte ranges of the cells of one CSV line (quotes kept; a comma inside quotes is
+/// no separator).
+fn csv_cell_ranges(line: &str) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    let mut quoted = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                ranges.push(start..i);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    ranges.push(start..line.len());
+    ranges
 }
 
 /// Renders a report with colours only on a terminal.

@@ -156,6 +156,12 @@ fn error_format_json_for_data_errors_names_file_and_line() {
     assert!(d["file"].as_str().unwrap().ends_with("bookings.csv"), "{d:#}");
     assert_eq!(d["line"], 3, "{d:#}");
     assert_eq!(d["severity"], "error");
+    // The byte range and the label are the cell's, for an editor to point at.
+    let written = std::fs::read_to_string(&bookings).unwrap();
+    let (start, end) = (d["start"].as_u64().unwrap() as usize, d["end"].as_u64().unwrap() as usize);
+    assert_eq!(&written[start..end], "\"12,000\"", "{d:#}");
+    assert_eq!(d["labels"][0]["message"], "column `amount`", "{d:#}");
+    assert_eq!(d["labels"][0]["start_position"]["line"], 3, "{d:#}");
 }
 
 // ---------------------------------------------------------------- run
