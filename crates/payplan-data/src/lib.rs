@@ -61,7 +61,9 @@
 //! Cells
 //! - Numbers are `-`? digits (`.` digits)?: no `+`, no exponent, no thousands
 //!   separator, no leading or trailing point; at most 28 decimal digits and the range
-//!   of `rust_decimal`, else an error. Values keep the digits as written (`0.60`).
+//!   of `rust_decimal` (28 significant digits), else an error. Values keep the digits
+//!   as written (`0.60`), except zeros ending a fraction that would not fit, which are
+//!   no digits of the value (`197403.840000000000000000000000000` is 197403.84).
 //! - Shares lie between 0% and 100% inclusive.
 //! - A required cell that is empty is an error.
 //! - Currency codes are the current ISO 4217 codes, the fund codes (`CLF`, `UYW`,
