@@ -754,21 +754,28 @@ mod tests {
             assert_eq!(ours(case), reference(case), "{case:?}");
         }
         // And random texts over the characters that matter.
-        let alphabet = ["a", "bc", ",", "\"", "\r", "\n", " ", "é", "12345678"];
-        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-        for _ in 0..20_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let len = (state % 40) as usize;
-            let mut text = String::new();
-            let mut pick = state;
-            for _ in 0..len {
-                pick = pick.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                text.push_str(alphabet[(pick >> 33) as usize % alphabet.len()]);
-            }
+        for text in random_texts(0x9E37_79B9_7F4A_7C15, &["a", "bc", ",", "\"", "\r", "\n", " ", "é", "12345678"]) {
             assert_eq!(ours(&text), reference(&text), "{text:?}");
         }
+    }
+
+    /// 20,000 texts of up to 40 pieces of `alphabet`, the same for a `seed` every time.
+    fn random_texts(seed: u64, alphabet: &[&str]) -> Vec<String> {
+        let mut state = seed;
+        (0..20_000)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let mut pick = state;
+                (0..state % 40)
+                    .map(|_| {
+                        pick = pick.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                        alphabet[(pick >> 33) as usize % alphabet.len()]
+                    })
+                    .collect()
+            })
+            .collect()
     }
 
     /// A record's first cell with a quote RFC 4180 does not allow: its line, cell, kind
@@ -807,19 +814,7 @@ mod tests {
         // A cell after a quoted line break is at the physical line where it starts.
         assert_eq!(bad_quotes("a,b\n\"c\nd\",e\"f\n")[1], Some((3, 1, QuoteInUnquotedCell, "e\"f".to_string())));
         // Random texts: the quick way to a record without a quote never misses one.
-        let alphabet = ["a", "bc", ",", "\"", "\r", "\n", " ", "12345678"];
-        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-        for _ in 0..20_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let len = (state % 40) as usize;
-            let mut text = String::new();
-            let mut pick = state;
-            for _ in 0..len {
-                pick = pick.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                text.push_str(alphabet[(pick >> 33) as usize % alphabet.len()]);
-            }
+        for text in random_texts(0x2545_F491_4F6C_DD1D, &["a", "bc", ",", "\"", "\r", "\n", " ", "12345678"]) {
             assert_eq!(bad_quotes(&text), crate::without_quick_paths(|| bad_quotes(&text)), "{text:?}");
         }
     }
