@@ -535,24 +535,21 @@ pub fn lint_data(plan: &ast::Plan, lowered: &payplan_ir::Plan, facts: &Facts) ->
         });
     }
     let mut out = Vec::new();
-    let mut columns_seen: BTreeMap<(ast::Record, &str), BTreeSet<Key>> = BTreeMap::new();
-    value_lints(plan, lowered, facts, &mut columns_seen, &mut out);
+    let mut cache = ColumnCache::default();
+    value_lints(plan, lowered, facts, &mut cache, &mut out);
     for item in &plan.items {
         let ItemKind::Table(table) = &item.kind else { continue };
         let Some(columns) = lookups.get(table.name.name.as_str()) else { continue };
-        let Some(columns) = columns.iter().copied().collect::<Option<Vec<_>>>() else { continue };
+        let Some(lookup_columns) = columns.iter().copied().collect::<Option<Vec<_>>>() else { continue };
+        let keys: BTreeSet<Key> = table.entries.iter().filter_map(|entry| entry.key.as_ref()).filter_map(|key| literal_key(&key.kind)).collect();
         let mut seen: BTreeSet<Key> = BTreeSet::new();
-        for (record, name) in &columns {
-            seen.extend(columns_seen.entry((*record, name)).or_insert_with(|| column_values(lowered, facts, *record, name)).iter().cloned());
+        for (record, name) in &lookup_columns {
+            seen.extend(cache.values(lowered, facts, (*record, name), &keys).iter().cloned());
         }
-        let shown_columns: Vec<String> = columns.iter().map(|(r, n)| format!("`{}.{n}`", r.keyword())).collect::<BTreeSet<_>>().into_iter().collect();
+        let shown_columns: Vec<String> = lookup_columns.iter().map(|(r, n)| format!("`{}.{n}`", r.keyword())).collect::<BTreeSet<_>>().into_iter().collect();
         for entry in &table.entries {
             let Some(key) = &entry.key else { continue };
-            let wanted = match &key.kind {
-                LiteralKind::String(s) => Key::Text(s.clone()),
-                LiteralKind::Number(n) | LiteralKind::Percent(n) => Key::Number(n.normalize()),
-                _ => continue,
-            };
+            let Some(wanted) = literal_key(&key.kind) else { continue };
             if seen.contains(&wanted) {
                 continue;
             }
@@ -600,13 +597,7 @@ type Comparison<'p> = ((ast::Record, &'p str), bool, Vec<(&'p str, Span)>);
 /// has a close value (`Won` for `won`: text is compared exactly), or the comparison
 /// can match no row at all (`== "won"`, or an `in` list none of whose texts occurs).
 /// A column with no value at all is left alone (absent, or no rows to compare with).
-fn value_lints<'p>(
-    plan: &'p ast::Plan,
-    lowered: &payplan_ir::Plan,
-    facts: &Facts,
-    columns_seen: &mut BTreeMap<(ast::Record, &'p str), BTreeSet<Key>>,
-    out: &mut Vec<Diagnostic>,
-) {
+fn value_lints<'p>(plan: &'p ast::Plan, lowered: &payplan_ir::Plan, facts: &Facts, columns: &mut ColumnCache<'p>, out: &mut Vec<Diagnostic>) {
     // In plan order.
     let mut comparisons: Vec<Comparison<'p>> = Vec::new();
     let text = |e: &'p ast::Expr| match &e.kind {
@@ -632,7 +623,8 @@ fn value_lints<'p>(
         });
     }
     for (column, selects, texts) in comparisons {
-        let seen = columns_seen.entry(column).or_insert_with(|| column_values(lowered, facts, column.0, column.1));
+        let wanted: BTreeSet<Key> = texts.iter().map(|(t, _)| Key::Text((*t).to_string())).collect();
+        let seen = columns.values(lowered, facts, column, &wanted);
         if seen.is_empty() {
             continue;
         }
@@ -667,6 +659,15 @@ fn value_lints<'p>(
     }
 }
 
+/// A table key as a [`Key`] (text or number), if it is one.
+fn literal_key(literal: &LiteralKind) -> Option<Key> {
+    match literal {
+        LiteralKind::String(s) => Some(Key::Text(s.clone())),
+        LiteralKind::Number(n) | LiteralKind::Percent(n) => Some(Key::Number(n.normalize())),
+        _ => None,
+    }
+}
+
 fn key_text(key: &Key) -> String {
     match key {
         Key::Text(t) => format!("`\"{t}\"`"),
@@ -674,49 +675,94 @@ fn key_text(key: &Key) -> String {
     }
 }
 
-/// Every value of a column in the data.
-fn column_values<'f>(lowered: &payplan_ir::Plan, facts: &'f Facts, record: ast::Record, name: &str) -> BTreeSet<Key> {
-    // Distinct values first, borrowed (a million rows hold a handful of values), then
-    // owned keys for those few.
-    let mut texts: BTreeSet<&'f str> = BTreeSet::new();
+/// The values of a column in the data: every one (`true`), or, once every value of
+/// `stop_when_met` has been met, those met so far (`false`): a lint whose values all occur needs no
+/// more, and they usually occur in the first rows of a million.
+fn column_values<'f>(
+    lowered: &payplan_ir::Plan,
+    facts: &'f Facts,
+    record: ast::Record,
+    name: &str,
+    stop_when_met: Option<&BTreeSet<Key>>,
+) -> (BTreeSet<Key>, bool) {
+    let wanted = stop_when_met.unwrap_or(&NO_KEYS);
+    let mut keys: BTreeSet<Key> = BTreeSet::new();
     let mut numbers: BTreeSet<Decimal> = BTreeSet::new();
     let mut last: Option<&'f str> = None;
-    let mut add = |text: Option<&'f str>| {
-        // Runs of one value are common (the same status row after row).
+    let mut missing = wanted.len();
+    // True once every wanted value is met. Runs of one value are common (the same
+    // status row after row): only a new value is looked at.
+    let mut add = |text: Option<&'f str>, numbers: &mut BTreeSet<Decimal>, keys: &mut BTreeSet<Key>| -> bool {
         if let Some(text) = text.filter(|t| last != Some(*t)) {
-            texts.insert(text);
             last = Some(text);
+            let key = Key::Text(text.to_string());
+            if !keys.contains(&key) {
+                missing -= usize::from(wanted.contains(&key));
+                keys.insert(key);
+            }
         }
+        for n in std::mem::take(numbers) {
+            let key = Key::Number(n);
+            if !keys.contains(&key) {
+                missing -= usize::from(wanted.contains(&key));
+                keys.insert(key);
+            }
+        }
+        stop_when_met.is_some() && missing == 0
     };
     let slot = |fields: &[(String, payplan_facts::FieldType)]| fields.iter().position(|(n, _)| n == name);
-    match record {
+    let complete = match record {
         ast::Record::Booking => {
             let slot = slot(&lowered.booking_fields);
-            for b in &facts.bookings {
-                add(match name {
-                    "id" => Some(&b.id),
-                    "owner" => Some(&b.owner),
+            !facts.bookings.iter().any(|b| {
+                let text = match name {
+                    "id" => Some(b.id.as_str()),
+                    "owner" => Some(&*b.owner),
                     "status" => b.status.as_deref(),
                     "account" => b.account.as_deref(),
                     "currency" => Some(b.currency.code()),
                     _ => custom_text(slot.and_then(|i| b.fields.get(i)), &mut numbers),
-                });
-            }
+                };
+                add(text, &mut numbers, &mut keys)
+            })
         }
         ast::Record::Payee => {
             let slot = slot(&lowered.payee_fields);
-            for p in &facts.payees {
-                add(match name {
-                    "id" => Some(&p.id),
+            !facts.payees.iter().any(|p| {
+                let text = match name {
+                    "id" => Some(p.id.as_str()),
                     "name" => p.name.as_deref(),
                     "role" => p.role.as_deref(),
                     "manager" => p.manager.as_deref(),
                     _ => custom_text(slot.and_then(|i| p.fields.get(i)), &mut numbers),
-                });
-            }
+                };
+                add(text, &mut numbers, &mut keys)
+            })
         }
+    };
+    (keys, complete)
+}
+
+static NO_KEYS: BTreeSet<Key> = BTreeSet::new();
+
+/// The values of a column that lints need, read once per column: [`column_values`]
+/// again, in full, when a later lint wants a value the early stop did not meet.
+#[derive(Default)]
+struct ColumnCache<'p> {
+    columns: BTreeMap<(ast::Record, &'p str), (BTreeSet<Key>, bool)>,
+}
+
+impl<'p> ColumnCache<'p> {
+    fn values(&mut self, lowered: &payplan_ir::Plan, facts: &Facts, column: (ast::Record, &'p str), wanted: &BTreeSet<Key>) -> &BTreeSet<Key> {
+        let known = self.columns.get(&column).is_some_and(|(keys, complete)| *complete || wanted.is_subset(keys));
+        if !known {
+            // Read before, but without all of these: read in full.
+            let stop_when_met = (!self.columns.contains_key(&column)).then_some(wanted);
+            let scan = column_values(lowered, facts, column.0, column.1, stop_when_met);
+            self.columns.insert(column, scan);
+        }
+        self.columns.get(&column).map_or(&NO_KEYS, |(keys, _)| keys)
     }
-    texts.into_iter().map(|t| Key::Text(t.to_string())).chain(numbers.into_iter().map(Key::Number)).collect()
 }
 
 /// A custom cell's text; a number goes to `numbers` instead (a table may be keyed by either).

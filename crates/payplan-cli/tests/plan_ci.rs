@@ -421,6 +421,15 @@ fn run_warns_about_a_compared_text_that_is_not_in_the_data() {
     assert!(err.contains("the data has `\"won\"`"), "{err}");
     assert_eq!(exit_code(&payplan(&dir, &["--deny-warnings", "run", "enterprise-ae.plan", "--data", "data"])), 1);
 
+    // A value met in the first rows stops the reading of a column; a later comparison
+    // of that column with a value it has not met reads it all again.
+    let dir = plans_copy("value-read-again");
+    edit(&dir.join("enterprise-ae.plan"), "when booking.status == \"won\"", "when booking.status == \"won\" or booking.status == \"Open\"");
+    let err = stderr_text(&payplan(&dir, &["run", "enterprise-ae.plan", "--data", "data", "--format", "csv"]));
+    assert!(err.contains("`\"Open\"` never occurs in `booking.status` in the data"), "{err}");
+    assert!(err.contains("the data has `\"open\"`"), "{err}");
+    assert!(!err.contains("`\"won\"` never occurs"), "{err}");
+
     // A role list naming a role nobody has yet is fine while another role occurs.
     let dir = plans_copy("value-in-list");
     edit(&dir.join("enterprise-ae.plan"), "eligible payee.role in [\"AE\", \"Senior AE\"]", "eligible payee.role in [\"AE\", \"Senior AE\", \"Principal AE\"]");
