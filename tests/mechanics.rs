@@ -1385,6 +1385,8 @@ fn absent_cell_read_in_a_filter_is_an_error_naming_the_booking() {
     let text = e.to_string();
     assert!(text.contains("b7"), "{text}");
     assert!(text.contains("product"), "the error names the column: {text}");
+    // Once each: the booking and its row are the error's context.
+    assert_eq!(text, "the booking has no `product`: the cell is empty (booking `b7`, data.json: bookings[1])");
 }
 
 // ---------------------------------------------------------------- interactions

@@ -601,14 +601,16 @@ fn payee_column_name(plan: &Plan, field: PayeeField) -> String {
 
 fn absent_booking(b: &Booking, field: BookingField, plan: &Plan) -> EvalError {
     let column = booking_column_name(plan, field);
-    EvalError::new(format!("booking `{}` has no `{column}` ({}: the cell is empty)", b.id, b.origin))
+    // The booking and its file and line follow as the error's context.
+    EvalError::new(format!("the booking has no `{column}`: the cell is empty"))
         .booking(describe(b))
         .help(format!("fill the cell, or test it first with `is_set(booking.{column})`"))
 }
 
 fn absent_payee(p: &Payee, field: PayeeField, plan: &Plan) -> EvalError {
     let column = payee_column_name(plan, field);
-    EvalError::new(format!("payee `{}` has no `{column}` ({}: the cell is empty)", p.id, p.origin))
+    // The payee follows as the error's context; the row is named here.
+    EvalError::new(format!("the payee has no `{column}`: the cell is empty at {}", p.origin))
         .payee(&p.id)
         .help(format!("fill the cell, or test it first with `is_set(payee.{column})`"))
 }
