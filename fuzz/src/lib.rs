@@ -280,7 +280,7 @@ fn run_all(plan: &Plan, facts: &Facts) {
     // the ledger's own balance after every period.
     for (result, trace) in outcome.payees.iter().zip(&traces) {
         for (index, period) in trace.periods.iter().enumerate() {
-            let shown = payplan_output::balance_after(plan, result, index);
+            let shown = payplan_output::balance_after(result, index);
             assert_eq!(shown, period.ledger.balance_after, "{} {}: the table's balance is not the ledger's", result.id, period.period);
         }
     }

@@ -144,10 +144,9 @@ impl<'a> Inputs<'a> {
                 return Some(format!("is the data folder `{}`", data.display()));
             }
             // A file of the data folder may be read: an existing one, or a new one named
-            // as a table (`Payees.csv` too: the loader refuses near-misses). Other new
-            // files there are no input (`--data . -o results.csv`).
-            let name = resolved.file_name().map(|n| n.to_string_lossy().to_lowercase());
-            let a_table = name.is_some_and(|n| payplan_data::catalog::Table::ALL.iter().any(|t| t.file_name() == n));
+            // as a table (`Payees.csv` or `payee.csv` too: the loader refuses those).
+            // Other new files there are no input (`--data . -o results.csv`).
+            let a_table = resolved.file_name().is_some_and(|n| payplan_data::catalog::Table::named_like(&n.to_string_lossy()).is_some());
             if resolved.starts_with(&data_resolved) && (output.exists() || (a_table && resolved.parent() == Some(data_resolved.as_path()))) {
                 return Some(format!("is inside the data folder `{}`", data.display()));
             }

@@ -141,6 +141,22 @@ impl Table {
         }
     }
 
+    /// The table whose file `file_name` is or looks like: its file name, in any case, or
+    /// with the table's name in the singular (`splits.csv`, `Splits.CSV`, `split.csv`).
+    /// The loader reads only the exact name and refuses the others.
+    pub fn named_like(file_name: &str) -> Option<Table> {
+        let split = file_name.len().checked_sub(".csv".len())?;
+        let (stem, extension) = (file_name.get(..split)?, file_name.get(split..)?);
+        if !extension.eq_ignore_ascii_case(".csv") {
+            return None;
+        }
+        let stem = stem.to_lowercase();
+        Table::ALL.into_iter().find(|table| {
+            let name = table.name();
+            stem == name || name.strip_suffix('s') == Some(stem.as_str())
+        })
+    }
+
     /// The table stored in a file called `file_name` (exactly, e.g. `bookings.csv`).
     pub fn from_file_name(file_name: &str) -> Option<Table> {
         Table::ALL.into_iter().find(|table| table.file_name() == file_name)

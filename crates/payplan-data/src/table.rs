@@ -84,19 +84,10 @@ impl Table {
 /// `split.csv`, `payee.csv`), with a `.csv` extension in any case. Such a file is never
 /// read, since files are opened by their exact names; it is reported instead.
 pub(crate) fn look_alike_file(file_name: &str) -> Option<Table> {
-    if Table::from_file_name(file_name).is_some() {
-        return None;
+    match Table::from_file_name(file_name) {
+        Some(_) => None,
+        None => Table::named_like(file_name),
     }
-    let split = file_name.len().checked_sub(".csv".len())?;
-    let (stem, extension) = (file_name.get(..split)?, file_name.get(split..)?);
-    if !extension.eq_ignore_ascii_case(".csv") {
-        return None;
-    }
-    let stem = stem.to_lowercase();
-    Table::ALL.into_iter().find(|table| {
-        let name = table.name();
-        stem == name || name.strip_suffix('s') == Some(stem.as_str())
-    })
 }
 
 /// How a header cell (or JSON key) that is no read column as written stands for one.

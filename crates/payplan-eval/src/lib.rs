@@ -60,6 +60,9 @@ pub struct PeriodLines {
     pub period: String,
     /// The lines.
     pub lines: Vec<Line>,
+    /// The balance owed after the period (language.md section 9; after the last period,
+    /// [`PayeeResult::balance`]).
+    pub balance_after: Decimal,
 }
 
 /// One eligible payee's results.

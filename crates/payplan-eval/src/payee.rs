@@ -328,7 +328,7 @@ pub fn evaluate_payee<'a>(
                 ledger,
             });
         }
-        periods.push(PeriodLines { period: period.label.to_string(), lines });
+        periods.push(PeriodLines { period: period.label.to_string(), lines, balance_after: balance });
     }
     let trace = traced.then(|| PayeeTrace { payee: payee.id.clone(), name: payee.name.clone(), periods: period_traces, balance });
     Ok((PayeeResult { id: payee.id.clone(), name: payee.name.clone(), periods, balance }, trace))

@@ -5,7 +5,7 @@ pub mod html;
 pub mod statement;
 
 use payplan_eval::{format_amount, LineKind, Outcome, PayeeResult};
-use payplan_ir::{DrawKind, Plan};
+use payplan_ir::Plan;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
@@ -150,20 +150,10 @@ fn pad(text: &str, width: usize, left: bool) -> String {
     }
 }
 
-/// The balance owed after the period at `index` (0-based, in term order), from the
-/// lines: the sum to that period of the carry, the recovery and, for a recoverable
-/// draw, the draw (the ledger of language.md section 9; after the last period it is
-/// the term-end balance).
-pub fn balance_after(plan: &Plan, payee: &PayeeResult, index: usize) -> Decimal {
-    let recoverable = plan.draw.as_ref().is_some_and(|d| d.kind == DrawKind::Recoverable);
-    let counts = |kind: LineKind| matches!(kind, LineKind::Carry | LineKind::Recovery) || (recoverable && kind == LineKind::Draw);
-    payee
-        .periods
-        .iter()
-        .take(index.saturating_add(1))
-        .flat_map(|p| p.lines.iter())
-        .filter(|l| counts(l.kind))
-        .fold(Decimal::ZERO, |sum, l| sum.checked_add(l.amount).unwrap_or(sum))
+/// The balance owed after the period at `index` (0-based, in term order), as the
+/// engine's ledger left it (zero past the term).
+pub fn balance_after(payee: &PayeeResult, index: usize) -> Decimal {
+    payee.periods.get(index).map_or(Decimal::ZERO, |p| p.balance_after)
 }
 
 /// Payees down, periods across, with totals and an unpaid credit summary.
@@ -223,7 +213,7 @@ pub fn table(plan: &Plan, outcome: &Outcome, period: Option<&str>) -> String {
             }
             // The balance at the end of the period shown, under it.
             Some((index, _)) => {
-                let balance = balance_after(plan, payee, index);
+                let balance = balance_after(payee, index);
                 if !balance.is_zero() {
                     rows.push(vec![String::new(), "balance owed".into(), grouped(balance, digits)]);
                 }

@@ -93,9 +93,9 @@ fn with_a_period_the_balance_owed_is_the_one_at_its_end() {
     // The figure is the engine's own: the ledger's balance after each period.
     for (result, trace) in outcome.payees.iter().zip(&traces) {
         for (index, period) in trace.periods.iter().enumerate() {
-            assert_eq!(balance_after(&plan, result, index), period.ledger.balance_after, "{} {}", result.id, period.period);
+            assert_eq!(balance_after(result, index), period.ledger.balance_after, "{} {}", result.id, period.period);
         }
-        assert_eq!(balance_after(&plan, result, trace.periods.len() - 1), result.balance);
+        assert_eq!(balance_after(result, trace.periods.len() - 1), result.balance);
     }
 }
 
@@ -105,7 +105,7 @@ fn a_guaranteed_draw_owes_nothing() {
     let (plan, outcome, traces) = run(&plan_source, &[("payees.csv", DRAW_PAYEES), ("bookings.csv", DRAW_BOOKINGS)]);
     for (result, trace) in outcome.payees.iter().zip(&traces) {
         for (index, period) in trace.periods.iter().enumerate() {
-            assert_eq!(balance_after(&plan, result, index), period.ledger.balance_after, "{} {}", result.id, period.period);
+            assert_eq!(balance_after(result, index), period.ledger.balance_after, "{} {}", result.id, period.period);
         }
     }
     let q1 = table(&plan, &outcome, Some("Q1"));
